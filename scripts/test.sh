@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The test command (README): Rust unit and integration tests, then the Python client and
+# reference checks. Creates the Python virtualenv it needs on first use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aisle/target}"
+VENV="${AISLE_TEST_VENV:-$HOME/.cache/aisle/venv-test}"
+
+# Python side: moto (an S3-compatible server for the catalog tests), DuckDB/pyarrow (independent
+# answers to compare with), and the PostgreSQL client libraries the wire tests drive.
+req=tests/python/requirements.txt
+stamp="$VENV/.requirements.sha"
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -r "$req"
+  echo "$want" > "$stamp"
+fi
+export AISLE_TEST_VENV="$VENV"
+
+# Rust: build the binary first so integration tests can start it.
+cargo build --bins
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --no-fail-fast
+else
+  cargo test --no-fail-fast
+fi
+cargo run -q -- docs functions --check
+
+# Python: results compared with DuckDB, and the real client libraries.
+export AISLE_BIN="$CARGO_TARGET_DIR/debug/aisle"
+"$VENV/bin/python" -m pytest -q tests/python

@@ -1,0 +1,170 @@
+//! The engine: one shared catalog (tables, views, functions, object stores, memory pool) and a
+//! fresh `SessionContext` per connection or command.
+//!
+//! Why one template state cloned per session: tables, views and functions are shared by every
+//! user, but settings (`SET`), session ids and per-statement state must never leak between
+//! connections. `SessionStateBuilder::new_from_existing` shares the catalog list and runtime by
+//! `Arc` and copies the configuration.
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::context::SessionState;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::catalog::{CatalogSource, LoadOptions, TableMeta, load_catalogs};
+use crate::views::{ViewMeta, ViewSource, create_views};
+
+/// Name of the catalog (PostgreSQL "database") every table and view lives in.
+pub const DEFAULT_CATALOG: &str = "aisle";
+/// Name of the schema every catalog table and view lives in.
+pub const DEFAULT_SCHEMA: &str = "public";
+
+/// How to build an engine. Every field has a sane default; see `config.rs` for how files,
+/// environment and flags fill it.
+#[derive(Debug, Clone, Default)]
+pub struct EngineConfig {
+    /// Catalogs to load (see `catalog::read_catalog_sources` and `CatalogSource::demo`).
+    pub catalogs: Vec<CatalogSource>,
+    /// Resolve relative table locations against this folder (the demo data directory).
+    pub data_dir: Option<PathBuf>,
+    /// Which views to load.
+    pub views: ViewSource,
+    /// Memory for query execution in bytes; default half of physical memory.
+    pub memory_limit: Option<usize>,
+    /// Parallelism of a query; default the number of cores.
+    pub target_partitions: Option<usize>,
+    /// Where sorts and joins spill; default the OS temporary folder.
+    pub spill_dir: Option<PathBuf>,
+}
+
+/// The shared engine.
+pub struct Engine {
+    template: SessionState,
+    tables: Vec<TableMeta>,
+    views: Vec<ViewMeta>,
+    memory_limit: usize,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("tables", &self.tables.len())
+            .field("views", &self.views.len())
+            .field("memory_limit", &self.memory_limit)
+            .finish()
+    }
+}
+
+/// Half of physical memory: leaves room for the OS, the page cache that Parquet reads rely on,
+/// and per-connection buffers outside DataFusion's pool.
+pub fn default_memory_limit() -> usize {
+    let mut sys = sysinfo::System::new();
+    sys.refresh_memory();
+    let total = sys.total_memory() as usize;
+    if total == 0 { 2 << 30 } else { total / 2 }
+}
+
+/// The session configuration every session starts from.
+fn base_session_config(target_partitions: usize) -> SessionConfig {
+    SessionConfig::new()
+        .with_default_catalog_and_schema(DEFAULT_CATALOG, DEFAULT_SCHEMA)
+        .with_create_default_catalog_and_schema(true)
+        .with_information_schema(true)
+        .with_target_partitions(target_partitions)
+        // Partition pruning and statistics on listing tables.
+        .set_bool("datafusion.execution.collect_statistics", true)
+        .set_bool("datafusion.execution.parquet.pushdown_filters", true)
+}
+
+impl Engine {
+    /// Build the engine: runtime, functions, catalog tables and views. Fails with a message that
+    /// names the file and the fix when any of them is wrong.
+    pub async fn open(cfg: EngineConfig) -> anyhow::Result<Arc<Engine>> {
+        let memory_limit = cfg.memory_limit.unwrap_or_else(default_memory_limit);
+        let partitions = cfg
+            .target_partitions
+            .unwrap_or_else(num_cpus::get)
+            .max(1);
+        let disk = match &cfg.spill_dir {
+            Some(dir) => DiskManagerBuilder::default()
+                .with_mode(DiskManagerMode::Directories(vec![dir.clone()])),
+            None => DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory),
+        };
+        // FairSpillPool: operators that can spill (sorts, hash aggregates) share the pool fairly
+        // and spill instead of failing; operators that cannot spill fail with 53200.
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(FairSpillPool::new(memory_limit)))
+            .with_disk_manager_builder(disk)
+            .build_arc()
+            .context("cannot build the query runtime")?;
+
+        let mut state = SessionStateBuilder::new()
+            .with_config(base_session_config(partitions))
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .build();
+        crate::udfs::register_all(&mut state).context("cannot register aisle functions")?;
+
+        let loaded = load_catalogs(
+            &cfg.catalogs,
+            &LoadOptions { data_dir: cfg.data_dir.clone() },
+            &state,
+        )
+        .await?;
+        let ctx = SessionContext::new_with_state(state);
+        let mut tables = Vec::new();
+        for t in loaded {
+            ctx.register_table(t.meta.name.as_str(), t.provider)
+                .with_context(|| format!("cannot register table `{}`", t.meta.name))?;
+            tables.push(t.meta);
+        }
+
+        let views = cfg.views.read()?;
+        create_views(&ctx, &views).await?;
+
+        Ok(Arc::new(Engine { template: ctx.state(), tables, views, memory_limit }))
+    }
+
+    /// A fresh SessionContext for one connection: shares the catalog list (tables, views),
+    /// runtime (memory pool, disk manager) and functions; has its own configuration so `SET`
+    /// stays in the session.
+    pub fn new_session(&self) -> SessionContext {
+        let state = SessionStateBuilder::new_from_existing(self.template.clone())
+            .with_session_id(uuid_like())
+            .build();
+        SessionContext::new_with_state(state)
+    }
+
+    /// Tables declared by the catalog files, with descriptions and PII flags.
+    pub fn tables(&self) -> &[TableMeta] {
+        &self.tables
+    }
+
+    /// Views loaded from the views folder.
+    pub fn views(&self) -> &[ViewMeta] {
+        &self.views
+    }
+
+    /// Bytes of memory available to query execution.
+    pub fn memory_limit(&self) -> usize {
+        self.memory_limit
+    }
+}
+
+/// A unique session id without pulling in a UUID crate: time + counter is unique per process,
+/// which is all DataFusion needs it for.
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{t:x}-{n:x}")
+}

@@ -1,0 +1,293 @@
+//! The `aisle` command line: generate demo data, query, serve on the PostgreSQL protocol.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use aisle::catalog::{CatalogSource, read_catalog_sources};
+use aisle::config::{ConfigFile, parse_byte_size, read_config};
+use aisle::engine::{Engine, EngineConfig};
+use aisle::output::{OutputFormat, write_batches};
+use aisle::views::ViewSource;
+
+mod serve_cmd;
+
+/// Written by `aisle generate` into every dataset it creates.
+pub const DEMO_MARKER: &str = "_aisle_dataset.json";
+
+const EXAMPLES: &str = "\
+Examples:
+  aisle serve --demo                         generate the demo data if missing and serve it on 127.0.0.1:5433
+  aisle generate --scale 1 --seed 42 --out ./aisle-data
+  aisle query --data-dir ./aisle-data \"SELECT count(*) FROM sales_lines\"
+  aisle query --catalog catalog/s3-example.toml --format csv \"SELECT * FROM stores\"
+  aisle passwd --user planner                prints a SCRAM verifier line for the config file
+  aisle docs functions                       regenerates docs/functions.md
+
+Configuration comes from --config FILE (or AISLE_CONFIG), then environment variables (AISLE_*),
+then flags; flags win.";
+
+#[derive(Parser, Debug)]
+#[command(name = "aisle", version, about = "Retail analytics engine: forecasting, customer and inventory SQL over Parquet, served on the PostgreSQL protocol", after_help = EXAMPLES)]
+struct Cli {
+    /// Configuration file (TOML); see docs/ARCHITECTURE.md.
+    #[arg(long, global = true, env = "AISLE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log filter, e.g. info, aisle=debug.
+    #[arg(long, global = true, env = "AISLE_LOG", default_value = "info")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Generate the deterministic demo retail dataset as Parquet.
+    Generate(GenerateArgs),
+    /// Run one SQL statement and print the result.
+    Query(QueryArgs),
+    /// Serve SQL on the PostgreSQL wire protocol.
+    Serve(serve_cmd::ServeArgs),
+    /// Print a SCRAM-SHA-256 verifier line for a user (reads the password from standard input).
+    Passwd(PasswdArgs),
+    /// Generate documentation from the code.
+    Docs(DocsArgs),
+}
+
+#[derive(Args, Debug)]
+struct GenerateArgs {
+    /// Size: 1 is a few thousand SKU x location series; rows grow linearly.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Random seed: the same seed always gives the same bytes.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Output folder (replaced if it already holds an aisle dataset).
+    #[arg(long, default_value = "./aisle-data")]
+    out: PathBuf,
+    /// Do not draw a progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Where the engine's tables and views come from; shared by `query` and `serve`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct EngineArgs {
+    /// Serve the demo catalog over generated data in this folder.
+    #[arg(long, env = "AISLE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Catalog file or folder of *.toml (repeatable). Default: the demo catalog.
+    #[arg(long, env = "AISLE_CATALOG", value_delimiter = ',')]
+    pub catalog: Vec<PathBuf>,
+    /// Folder of view files (*.sql), or `builtin` for the views compiled into aisle.
+    #[arg(long, env = "AISLE_VIEWS_DIR")]
+    pub views_dir: Option<String>,
+    /// Memory for query execution, e.g. 4GiB (default: half of physical memory).
+    #[arg(long, env = "AISLE_MEMORY_LIMIT")]
+    pub memory_limit: Option<String>,
+    /// Parallelism of one query (default: number of cores).
+    #[arg(long, env = "AISLE_TARGET_PARTITIONS")]
+    pub target_partitions: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+struct QueryArgs {
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// The SQL statement.
+    sql: String,
+}
+
+#[derive(Args, Debug)]
+struct PasswdArgs {
+    /// User name to print in the line.
+    #[arg(long, default_value = "user")]
+    user: String,
+}
+
+#[derive(Args, Debug)]
+struct DocsArgs {
+    #[command(subcommand)]
+    what: DocsWhat,
+}
+
+#[derive(Subcommand, Debug)]
+enum DocsWhat {
+    /// Write docs/functions.md from the functions' documentation.
+    Functions {
+        #[arg(long, default_value = "docs/functions.md")]
+        out: PathBuf,
+        /// Only check that the file is current; exit 1 if it is stale.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let file = match &cli.config {
+        Some(p) => read_config(p)?,
+        None => ConfigFile::default(),
+    };
+    match cli.command {
+        Command::Generate(a) => {
+            let report = aisle::demo::generate(&aisle::demo::GenerateOptions {
+                scale: a.scale,
+                seed: a.seed,
+                out: a.out.clone(),
+                progress: !a.quiet,
+            })?;
+            print_generate_report(&a.out, &report);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Query(a) => {
+            let rt = runtime()?;
+            rt.block_on(async {
+                let engine = Engine::open(engine_config(&a.engine, &file)?).await?;
+                let ctx = engine.new_session();
+                let df = ctx.sql(&a.sql).await?;
+                let batches = df.collect().await?;
+                let stdout = std::io::stdout();
+                write_batches(&mut stdout.lock(), &batches, a.format)?;
+                Ok(ExitCode::SUCCESS)
+            })
+        }
+        Command::Serve(a) => serve_cmd::run(a, &file),
+        Command::Passwd(a) => {
+            let password = read_password()?;
+            println!("{}", serve_cmd::verifier_line(&a.user, &password));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Docs(DocsArgs { what: DocsWhat::Functions { out, check } }) => {
+            let md = aisle::udfs::docs::functions_markdown();
+            let current = std::fs::read_to_string(&out).unwrap_or_default();
+            if check {
+                if current != md {
+                    eprintln!("{} is stale: run `aisle docs functions`", out.display());
+                    return Ok(ExitCode::FAILURE);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            std::fs::write(&out, md).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("wrote {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Merge flags/environment (already merged by clap) over the config file into an EngineConfig.
+pub fn engine_config(a: &EngineArgs, file: &ConfigFile) -> anyhow::Result<EngineConfig> {
+    let e = &file.engine;
+    let data_dir = a.data_dir.clone().or_else(|| e.data_dir.clone());
+    let catalog_paths: Vec<PathBuf> = if !a.catalog.is_empty() {
+        a.catalog.clone()
+    } else {
+        e.catalogs.clone().unwrap_or_default()
+    };
+    let demo = catalog_paths.is_empty();
+    let catalogs = if demo {
+        vec![CatalogSource::demo()]
+    } else {
+        read_catalog_sources(&catalog_paths)?
+    };
+    let data_dir = match (demo, data_dir) {
+        (true, None) => Some(PathBuf::from("./aisle-data")),
+        (_, d) => d,
+    };
+    if demo {
+        let dir = data_dir.as_ref().expect("set above");
+        if !dir.join(DEMO_MARKER).exists() {
+            bail!(
+                "no demo data in {}. Fix: run `aisle generate --out {}` (or `aisle serve --demo`), \
+                 or pass --catalog FILE for your own data.",
+                dir.display(),
+                dir.display()
+            );
+        }
+    }
+    let views_flag = a
+        .views_dir
+        .clone()
+        .or_else(|| e.views_dir.as_ref().map(|p| p.to_string_lossy().into_owned()));
+    let views = match views_flag.as_deref() {
+        Some("builtin") => ViewSource::BuiltIn,
+        Some("none") => ViewSource::None,
+        Some(dir) => ViewSource::Dir(PathBuf::from(dir)),
+        None if demo => ViewSource::BuiltIn,
+        None => ViewSource::None,
+    };
+    let memory_limit = match &a.memory_limit {
+        Some(s) => Some(parse_byte_size(s)?),
+        None => e.memory_limit.map(|b| b.0),
+    };
+    Ok(EngineConfig {
+        catalogs,
+        data_dir,
+        views,
+        memory_limit,
+        target_partitions: a.target_partitions.or(e.target_partitions),
+        spill_dir: e.spill_dir.clone(),
+    })
+}
+
+fn print_generate_report(out: &std::path::Path, r: &aisle::demo::GenerateReport) {
+    let mut total_rows = 0u64;
+    let mut total_bytes = 0u64;
+    println!("{:<24} {:>12} {:>12}", "table", "rows", "bytes");
+    for (name, rows, bytes) in &r.tables {
+        println!("{name:<24} {rows:>12} {bytes:>12}");
+        total_rows += rows;
+        total_bytes += bytes;
+    }
+    println!(
+        "wrote {total_rows} rows, {:.1} MiB to {} in {:.1}s",
+        total_bytes as f64 / (1024.0 * 1024.0),
+        out.display(),
+        r.elapsed.as_secs_f64()
+    );
+}
+
+/// Read a password from standard input (one line), never from the command line where `ps` and
+/// shell history would see it.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::BufRead;
+    eprint!("password: ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password")?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_string();
+    if pw.is_empty() {
+        bail!("empty password");
+    }
+    Ok(pw)
+}

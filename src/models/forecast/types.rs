@@ -1,0 +1,196 @@
+//! The result of forecasting one series, shared by every model family.
+
+use super::util::{quantile_sorted, z_for_level};
+
+/// How the prediction intervals of a [`Forecast`] were made. Reported so a planner (and the
+/// accuracy views) can tell analytic intervals from empirical ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntervalMethod {
+    /// `mean ± z·σ_h` with an analytic (or, for ETS class 3, moment-recursion) σ_h.
+    Normal,
+    /// `mean + empirical quantiles of the in-sample one-step residuals` (intermittent models):
+    /// lower bound clamped at 0, width constant over the horizon.
+    EmpiricalResiduals,
+    /// No spread could be estimated (fewer than two usable residuals): lower = upper = mean.
+    Degenerate,
+}
+
+impl IntervalMethod {
+    /// A short name for output columns and docs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntervalMethod::Normal => "normal",
+            IntervalMethod::EmpiricalResiduals => "empirical_residuals",
+            IntervalMethod::Degenerate => "degenerate",
+        }
+    }
+}
+
+/// What the fit found: parameters, information criteria and bookkeeping, for the `fit info`
+/// column of the SQL functions and for explaining a forecast to a planner.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FitInfo {
+    /// Named parameters (`alpha`, `beta`, `gamma`, `phi`, `l0`, `b0`, `s1..`, `theta`,
+    /// `alpha_d`, `alpha_p`, `aggregation`, `beta_<regressor>`, ...).
+    pub params: Vec<(String, f64)>,
+    /// Corrected Akaike information criterion (ETS only; the same scale as statsforecast/R:
+    /// computed from `n·ln(SSE)` without the constant terms).
+    pub aicc: Option<f64>,
+    /// Log-likelihood on the same scale (`-0.5·(n·ln(SSE) + 2Σln|ŷ|)` for ETS).
+    pub loglik: Option<f64>,
+    /// Residual variance used for the intervals, where the model has one.
+    pub sigma2: Option<f64>,
+    /// Observed (non-missing) values the fit used.
+    pub n_obs: usize,
+    /// Missing (NaN) values inside the history (after leading NaN were dropped).
+    pub n_missing: usize,
+    /// Free notes: fallbacks, yearly deseasonalisation, regressors, interval caveats.
+    pub notes: Vec<String>,
+}
+
+/// Point forecasts and prediction intervals for one series.
+///
+/// `lower[i]` and `upper[i]` belong to `levels[i]` (percent, e.g. 80 and 95), each of length
+/// `mean.len()`. Intervals are never NaN: where no spread can be estimated the interval
+/// collapses onto the mean and [`IntervalMethod::Degenerate`] says so.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    /// Point forecasts, one per step `1..=horizon`.
+    pub mean: Vec<f64>,
+    /// The interval levels, in the order they were requested.
+    pub levels: Vec<f64>,
+    /// Lower bounds per level.
+    pub lower: Vec<Vec<f64>>,
+    /// Upper bounds per level.
+    pub upper: Vec<Vec<f64>>,
+    /// Standard deviation per step when the intervals are normal; lets [`Forecast::quantile`]
+    /// answer any probability, not just the requested levels.
+    pub sigma_h: Option<Vec<f64>>,
+    /// How the intervals were made.
+    pub interval_method: IntervalMethod,
+    /// The model that produced the forecast, e.g. `ETS(M,Ad,M)`, `CrostonSBA`, `SeasonalNaive(7)`.
+    pub model: String,
+    /// Parameters and fit statistics.
+    pub fit: FitInfo,
+}
+
+impl Forecast {
+    /// Intervals `mean ± z(level)·σ_h`.
+    pub(crate) fn normal(
+        model: String,
+        mean: Vec<f64>,
+        sigma_h: Vec<f64>,
+        levels: &[f64],
+        fit: FitInfo,
+    ) -> Forecast {
+        let mut lower = Vec::with_capacity(levels.len());
+        let mut upper = Vec::with_capacity(levels.len());
+        for &lv in levels {
+            let z = z_for_level(lv);
+            lower.push(mean.iter().zip(&sigma_h).map(|(m, s)| m - z * s).collect());
+            upper.push(mean.iter().zip(&sigma_h).map(|(m, s)| m + z * s).collect());
+        }
+        Forecast {
+            mean,
+            levels: levels.to_vec(),
+            lower,
+            upper,
+            sigma_h: Some(sigma_h),
+            interval_method: IntervalMethod::Normal,
+            model,
+            fit,
+        }
+    }
+
+    /// Intervals from the empirical quantiles of one-step residuals (`residuals` may contain
+    /// NaN, which are skipped). Lower bounds are clamped at 0 when `nonnegative`.
+    /// With fewer than two finite residuals the intervals collapse onto the mean.
+    pub(crate) fn empirical(
+        model: String,
+        mean: Vec<f64>,
+        residuals: &[f64],
+        levels: &[f64],
+        nonnegative: bool,
+        mut fit: FitInfo,
+    ) -> Forecast {
+        let sorted = super::util::sorted_finite(residuals);
+        let mut lower = Vec::with_capacity(levels.len());
+        let mut upper = Vec::with_capacity(levels.len());
+        let degenerate = sorted.len() < 2;
+        for &lv in levels {
+            let (qlo, qhi) = if degenerate {
+                (0.0, 0.0)
+            } else {
+                (
+                    quantile_sorted(&sorted, 0.5 - lv / 200.0),
+                    quantile_sorted(&sorted, 0.5 + lv / 200.0),
+                )
+            };
+            let lo: Vec<f64> = mean
+                .iter()
+                .map(|m| {
+                    let v = (m + qlo).min(*m);
+                    if nonnegative { v.max(0.0) } else { v }
+                })
+                .collect();
+            let hi: Vec<f64> = mean.iter().map(|m| (m + qhi).max(*m)).collect();
+            lower.push(lo);
+            upper.push(hi);
+        }
+        if degenerate {
+            fit.notes
+                .push("fewer than 2 usable residuals: intervals collapse onto the forecast".into());
+        }
+        Forecast {
+            mean,
+            levels: levels.to_vec(),
+            lower,
+            upper,
+            sigma_h: None,
+            interval_method: if degenerate {
+                IntervalMethod::Degenerate
+            } else {
+                IntervalMethod::EmpiricalResiduals
+            },
+            model,
+            fit,
+        }
+    }
+
+    /// Forecast horizon.
+    pub fn horizon(&self) -> usize {
+        self.mean.len()
+    }
+
+    /// Lower and upper bounds for `level` if it was requested (compared within 1e-9).
+    pub fn interval(&self, level: f64) -> Option<(&[f64], &[f64])> {
+        let i = self.levels.iter().position(|l| (l - level).abs() < 1e-9)?;
+        Some((&self.lower[i], &self.upper[i]))
+    }
+
+    /// The forecast quantile at probability `p` (0 < p < 1) per step — the accessor the
+    /// replenishment functions use. `p = 0.5` is the point forecast (the models' forecasts are
+    /// means; for symmetric normal intervals mean = median). A `p` matching a requested level
+    /// (`0.5 ± level/200`) returns that bound. Other `p` are available only for normal
+    /// intervals (`mean + Φ⁻¹(p)·σ_h`); otherwise `None`.
+    pub fn quantile(&self, p: f64) -> Option<Vec<f64>> {
+        if !(p > 0.0 && p < 1.0) {
+            return None;
+        }
+        if (p - 0.5).abs() < 1e-12 {
+            return Some(self.mean.clone());
+        }
+        for (i, lv) in self.levels.iter().enumerate() {
+            if (0.5 - lv / 200.0 - p).abs() < 1e-9 {
+                return Some(self.lower[i].clone());
+            }
+            if (0.5 + lv / 200.0 - p).abs() < 1e-9 {
+                return Some(self.upper[i].clone());
+            }
+        }
+        let s = self.sigma_h.as_ref()?;
+        let level = (2.0 * p - 1.0).abs() * 100.0;
+        let z = z_for_level(level) * if p < 0.5 { -1.0 } else { 1.0 };
+        Some(self.mean.iter().zip(s).map(|(m, s)| m + z * s).collect())
+    }
+}
