@@ -61,8 +61,10 @@ struct CatalogFile {
     table: Vec<TableSpec>,
 }
 
+/// `name` and `description` document the catalog for people; the engine only reads `base`.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct CatalogSection {
     name: Option<String>,
     description: Option<String>,
@@ -187,7 +189,10 @@ pub struct CatalogSource {
 impl CatalogSource {
     /// The built-in demo catalog; its relative locations resolve against the data directory.
     pub fn demo() -> Self {
-        CatalogSource { path: PathBuf::from("catalog/demo.toml (built in)"), text: DEMO_CATALOG_TOML.into() }
+        CatalogSource {
+            path: PathBuf::from("catalog/demo.toml (built in)"),
+            text: DEMO_CATALOG_TOML.into(),
+        }
     }
 }
 
@@ -318,7 +323,14 @@ fn register_store(
     match store.kind {
         StoreKind::S3 => {
             // Start from the usual AWS environment variables, then let the catalog override.
-            let mut b = AmazonS3Builder::from_env().with_bucket_name(&store.bucket);
+            // Client limits first: `with_client_options` replaces every client option, including
+            // the allow_http flag set below.
+            let mut b = with_client_limits(
+                AmazonS3Builder::from_env(),
+                store.max_retries,
+                store.timeout_secs,
+            )
+            .with_bucket_name(&store.bucket);
             if let Some(v) = &store.endpoint {
                 b = b.with_endpoint(v);
             }
@@ -330,7 +342,11 @@ fn register_store(
             }
             if let Some(v) = store.allow_http {
                 b = b.with_allow_http(v);
-            } else if store.endpoint.as_deref().is_some_and(|e| e.starts_with("http://")) {
+            } else if store
+                .endpoint
+                .as_deref()
+                .is_some_and(|e| e.starts_with("http://"))
+            {
                 b = b.with_allow_http(true);
             }
             if let Some(v) = &store.access_key_id {
@@ -342,7 +358,6 @@ fn register_store(
             if let Some(v) = &store.session_token {
                 b = b.with_token(v);
             }
-            b = with_client_limits(b, store.max_retries, store.timeout_secs);
             let s3 = b.build().map_err(|e| {
                 anyhow!(
                     "{}: store `{name}` (bucket {}): {e}. Fix: check endpoint, region and \
@@ -353,7 +368,9 @@ fn register_store(
             })?;
             let url = Url::parse(&format!("s3://{}", store.bucket))
                 .with_context(|| format!("{}: invalid bucket name", path.display()))?;
-            state.runtime_env().register_object_store(&url, Arc::new(s3));
+            state
+                .runtime_env()
+                .register_object_store(&url, Arc::new(s3));
         }
     }
     Ok(())
@@ -390,7 +407,11 @@ fn table_url(base: &Path, location: &str) -> anyhow::Result<String> {
         bail!("unsupported location scheme in `{location}` (use s3://, file:// or a path)");
     }
     let p = Path::new(location);
-    let full = if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+    let full = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    };
     let full = std::path::absolute(&full).unwrap_or(full);
     Ok(with_slash(full.to_string_lossy().into_owned()))
 }
@@ -431,7 +452,9 @@ async fn load_table(
                     ))
                 })?;
             let url = Url::parse(&format!("s3://{bucket}")).map_err(|e| ctx(e.to_string()))?;
-            state.runtime_env().register_object_store(&url, Arc::new(s3));
+            state
+                .runtime_env()
+                .register_object_store(&url, Arc::new(s3));
         }
     }
 
@@ -466,8 +489,7 @@ async fn load_table(
             ListingOptions::new(Arc::new(fmt)).with_file_extension(".csv")
         }
     }
-    .with_table_partition_cols(partition_cols)
-    .with_collect_stat(true);
+    .with_table_partition_cols(partition_cols);
 
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(options)
@@ -491,7 +513,12 @@ async fn load_table(
             return Err(ctx(format!(
                 "column `{col}` is described in the catalog but the data has no such column \
                  (it has: {}). Fix: correct the name or remove the entry.",
-                schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
+                schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
     }
@@ -524,9 +551,12 @@ mod tests {
 
     #[test]
     fn unknown_key_names_file_and_key() {
-        let err = parse_catalog(Path::new("c.toml"), "[[table]]\nname='t'\nlocation='x'\nfromat='csv'\n")
-            .unwrap_err()
-            .to_string();
+        let err = parse_catalog(
+            Path::new("c.toml"),
+            "[[table]]\nname='t'\nlocation='x'\nfromat='csv'\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("c.toml"), "{err}");
         assert!(err.contains("fromat"), "{err}");
     }

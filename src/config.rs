@@ -58,7 +58,9 @@ impl<'de> Deserialize<'de> for ByteSize {
         }
         match Raw::deserialize(d)? {
             Raw::N(n) => Ok(ByteSize(n as usize)),
-            Raw::S(s) => parse_byte_size(&s).map(ByteSize).map_err(serde::de::Error::custom),
+            Raw::S(s) => parse_byte_size(&s)
+                .map(ByteSize)
+                .map_err(serde::de::Error::custom),
         }
     }
 }
@@ -66,11 +68,13 @@ impl<'de> Deserialize<'de> for ByteSize {
 /// Parse `"512MiB"`, `"8GiB"`, `"2G"`, `"1048576"`.
 pub fn parse_byte_size(s: &str) -> anyhow::Result<usize> {
     let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| anyhow!("invalid size `{s}`: expected a number with an optional unit like 512MiB or 8GiB"))?;
+    let n: f64 = num.parse().map_err(|_| {
+        anyhow!("invalid size `{s}`: expected a number with an optional unit like 512MiB or 8GiB")
+    })?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kb" | "kib" => 1024.0,
@@ -101,9 +105,13 @@ pub fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
     if let Some(c) = cfg.engine.catalogs.as_mut() {
         c.iter_mut().for_each(fix);
     }
-    for p in [&mut cfg.engine.data_dir, &mut cfg.engine.views_dir, &mut cfg.engine.spill_dir]
-        .into_iter()
-        .flatten()
+    for p in [
+        &mut cfg.engine.data_dir,
+        &mut cfg.engine.views_dir,
+        &mut cfg.engine.spill_dir,
+    ]
+    .into_iter()
+    .flatten()
     {
         fix(p);
     }

@@ -86,10 +86,7 @@ impl Engine {
     /// names the file and the fix when any of them is wrong.
     pub async fn open(cfg: EngineConfig) -> anyhow::Result<Arc<Engine>> {
         let memory_limit = cfg.memory_limit.unwrap_or_else(default_memory_limit);
-        let partitions = cfg
-            .target_partitions
-            .unwrap_or_else(num_cpus::get)
-            .max(1);
+        let partitions = cfg.target_partitions.unwrap_or_else(num_cpus::get).max(1);
         let disk = match &cfg.spill_dir {
             Some(dir) => DiskManagerBuilder::default()
                 .with_mode(DiskManagerMode::Directories(vec![dir.clone()])),
@@ -112,7 +109,9 @@ impl Engine {
 
         let loaded = load_catalogs(
             &cfg.catalogs,
-            &LoadOptions { data_dir: cfg.data_dir.clone() },
+            &LoadOptions {
+                data_dir: cfg.data_dir.clone(),
+            },
             &state,
         )
         .await?;
@@ -127,7 +126,12 @@ impl Engine {
         let views = cfg.views.read()?;
         create_views(&ctx, &views).await?;
 
-        Ok(Arc::new(Engine { template: ctx.state(), tables, views, memory_limit }))
+        Ok(Arc::new(Engine {
+            template: ctx.state(),
+            tables,
+            views,
+            memory_limit,
+        }))
     }
 
     /// A fresh SessionContext for one connection: shares the catalog list (tables, views),

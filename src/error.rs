@@ -37,7 +37,12 @@ pub struct SqlError {
 
 impl SqlError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        SqlError { code, message: message.into(), detail: None, hint: None }
+        SqlError {
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
     }
 
     /// 22023: an argument has a value the function cannot use.
@@ -70,7 +75,9 @@ impl SqlError {
             DataFusionError::ArrowError(e, _) => match e.as_ref() {
                 datafusion::arrow::error::ArrowError::ExternalError(inner) => {
                     inner.downcast_ref::<SqlError>().or_else(|| {
-                        inner.downcast_ref::<DataFusionError>().and_then(Self::find_in)
+                        inner
+                            .downcast_ref::<DataFusionError>()
+                            .and_then(Self::find_in)
                     })
                 }
                 _ => None,

@@ -182,7 +182,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serve_cmd::verifier_line(&a.user, &password));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Docs(DocsArgs { what: DocsWhat::Functions { out, check } }) => {
+        Command::Docs(DocsArgs {
+            what: DocsWhat::Functions { out, check },
+        }) => {
             let md = aisle::udfs::docs::functions_markdown();
             let current = std::fs::read_to_string(&out).unwrap_or_default();
             if check {
@@ -236,10 +238,11 @@ pub fn engine_config(a: &EngineArgs, file: &ConfigFile) -> anyhow::Result<Engine
             );
         }
     }
-    let views_flag = a
-        .views_dir
-        .clone()
-        .or_else(|| e.views_dir.as_ref().map(|p| p.to_string_lossy().into_owned()));
+    let views_flag = a.views_dir.clone().or_else(|| {
+        e.views_dir
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned())
+    });
     let views = match views_flag.as_deref() {
         Some("builtin") => ViewSource::BuiltIn,
         Some("none") => ViewSource::None,
@@ -284,7 +287,10 @@ fn read_password() -> anyhow::Result<String> {
     use std::io::BufRead;
     eprint!("password: ");
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password")?;
     let pw = line.trim_end_matches(['\n', '\r']).to_string();
     if pw.is_empty() {
         bail!("empty password");

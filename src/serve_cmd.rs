@@ -50,7 +50,10 @@ pub fn verifier_line(user: &str, password: &str) -> String {
 
 pub fn run(a: ServeArgs, file: &ConfigFile) -> anyhow::Result<ExitCode> {
     let mut cfg: ServerConfig = match &file.server {
-        Some(t) => t.clone().try_into().context("invalid [server] section in the config file")?,
+        Some(t) => t
+            .clone()
+            .try_into()
+            .context("invalid [server] section in the config file")?,
         None => ServerConfig::default(),
     };
     if let Some(l) = a.listen {
@@ -81,7 +84,10 @@ pub fn run(a: ServeArgs, file: &ConfigFile) -> anyhow::Result<ExitCode> {
             .or_else(|| file.engine.data_dir.clone())
             .unwrap_or_else(|| PathBuf::from("./aisle-data"));
         if !dir.join(DEMO_MARKER).exists() {
-            eprintln!("no demo data in {}: generating it (scale 1, seed 42)...", dir.display());
+            eprintln!(
+                "no demo data in {}: generating it (scale 1, seed 42)...",
+                dir.display()
+            );
             aisle::demo::generate(&aisle::demo::GenerateOptions {
                 scale: 1.0,
                 seed: 42,

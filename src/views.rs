@@ -80,7 +80,10 @@ fn parse_view(path: &Path, sql: &str) -> anyhow::Result<ViewMeta> {
             path.display()
         )
     })?;
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     if stem != name {
         bail!(
             "{}: the file creates view `{name}` but is named `{stem}.sql`. Fix: name the file after \
@@ -88,7 +91,12 @@ fn parse_view(path: &Path, sql: &str) -> anyhow::Result<ViewMeta> {
             path.display()
         );
     }
-    Ok(ViewMeta { name, description, source: path.to_path_buf(), sql: sql.to_string() })
+    Ok(ViewMeta {
+        name,
+        description,
+        source: path.to_path_buf(),
+        sql: sql.to_string(),
+    })
 }
 
 /// The view name of a `CREATE [OR REPLACE] VIEW name AS` statement (comments skipped).
@@ -152,8 +160,14 @@ mod tests {
 
     #[test]
     fn finds_the_view_name() {
-        assert_eq!(view_name("-- x\nCREATE VIEW a AS SELECT 1").as_deref(), Some("a"));
-        assert_eq!(view_name("create or replace view \"B\" as select 1").as_deref(), Some("b"));
+        assert_eq!(
+            view_name("-- x\nCREATE VIEW a AS SELECT 1").as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            view_name("create or replace view \"B\" as select 1").as_deref(),
+            Some("b")
+        );
         assert_eq!(view_name("SELECT 1"), None);
     }
 }

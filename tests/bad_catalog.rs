@@ -19,7 +19,12 @@ async fn open_catalogs(files: &[(&str, String)]) -> String {
         Ok(s) => s,
         Err(e) => return format!("{e:#}"),
     };
-    match Engine::open(EngineConfig { catalogs: sources, ..Default::default() }).await {
+    match Engine::open(EngineConfig {
+        catalogs: sources,
+        ..Default::default()
+    })
+    .await
+    {
         Ok(_) => panic!("catalog {files:?} was accepted"),
         Err(e) => format!("{e:#}"),
     }
@@ -33,7 +38,10 @@ fn stores_dir() -> String {
 async fn unknown_key() {
     let err = open_catalogs(&[(
         "a.toml",
-        format!("[[table]]\nname = \"stores\"\nlocation = \"{}\"\nformt = \"parquet\"\n", stores_dir()),
+        format!(
+            "[[table]]\nname = \"stores\"\nlocation = \"{}\"\nformt = \"parquet\"\n",
+            stores_dir()
+        ),
     )])
     .await;
     assert!(err.contains("a.toml") && err.contains("formt"), "{err}");
@@ -53,9 +61,15 @@ async fn location_without_data() {
 
 #[tokio::test]
 async fn duplicate_table_across_files() {
-    let t = format!("[[table]]\nname = \"stores\"\nlocation = \"{}\"\n", stores_dir());
+    let t = format!(
+        "[[table]]\nname = \"stores\"\nlocation = \"{}\"\n",
+        stores_dir()
+    );
     let err = open_catalogs(&[("c1.toml", t.clone()), ("c2.toml", t)]).await;
-    assert!(err.contains("declared twice") && err.contains("c1.toml") && err.contains("c2.toml"), "{err}");
+    assert!(
+        err.contains("declared twice") && err.contains("c1.toml") && err.contains("c2.toml"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +82,10 @@ async fn description_of_a_missing_column() {
         ),
     )])
     .await;
-    assert!(err.contains("d.toml") && err.contains("not_a_column"), "{err}");
+    assert!(
+        err.contains("d.toml") && err.contains("not_a_column"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -82,7 +99,10 @@ async fn unreachable_store() {
             .to_string(),
     )])
     .await;
-    assert!(err.contains("e.toml") && err.contains("`t`") && err.contains("reachable"), "{err}");
+    assert!(
+        err.contains("e.toml") && err.contains("`t`") && err.contains("reachable"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -90,5 +110,8 @@ async fn missing_catalog_file() {
     let err = read_catalog_sources(&[PathBuf::from("/nonexistent/catalog.toml")])
         .unwrap_err()
         .to_string();
-    assert!(err.contains("/nonexistent/catalog.toml") && err.contains("Fix"), "{err}");
+    assert!(
+        err.contains("/nonexistent/catalog.toml") && err.contains("Fix"),
+        "{err}"
+    );
 }

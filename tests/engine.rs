@@ -18,7 +18,8 @@ fn parquet_rows(dir: &Path) -> i64 {
         if p.is_dir() {
             total += parquet_rows(&p);
         } else if p.extension().is_some_and(|x| x == "parquet") {
-            let r = SerializedFileReader::new(std::fs::File::open(&p).expect("open")).expect("parquet");
+            let r =
+                SerializedFileReader::new(std::fs::File::open(&p).expect("open")).expect("parquet");
             total += r.metadata().file_metadata().num_rows();
         }
     }
@@ -28,8 +29,17 @@ fn parquet_rows(dir: &Path) -> i64 {
 #[tokio::test]
 async fn counts_match_the_files_on_disk() {
     let engine = demo_engine().await;
-    for table in ["daily_sales", "sales_lines", "products", "stores", "customers"] {
-        let n: i64 = scalar(&engine, &format!("SELECT count(*) FROM {table}")).await.parse().unwrap();
+    for table in [
+        "daily_sales",
+        "sales_lines",
+        "products",
+        "stores",
+        "customers",
+    ] {
+        let n: i64 = scalar(&engine, &format!("SELECT count(*) FROM {table}"))
+            .await
+            .parse()
+            .unwrap();
         assert_eq!(n, parquet_rows(&demo_dir().join(table)), "{table}");
         assert!(n > 0, "{table} is empty");
     }
@@ -38,16 +48,41 @@ async fn counts_match_the_files_on_disk() {
 #[tokio::test]
 async fn every_catalog_table_is_registered_with_descriptions() {
     let engine = demo_engine().await;
-    assert!(engine.tables().len() >= 12, "only {} tables", engine.tables().len());
+    assert!(
+        engine.tables().len() >= 12,
+        "only {} tables",
+        engine.tables().len()
+    );
     for t in engine.tables() {
-        assert!(!t.description.is_empty(), "table {} has no description", t.name);
+        assert!(
+            !t.description.is_empty(),
+            "table {} has no description",
+            t.name
+        );
         for c in &t.columns {
-            assert!(!c.description.is_empty(), "{}.{} has no description", t.name, c.name);
+            assert!(
+                !c.description.is_empty(),
+                "{}.{} has no description",
+                t.name,
+                c.name
+            );
         }
     }
-    let customers = engine.tables().iter().find(|t| t.name == "customers").expect("customers");
-    let pii: Vec<_> = customers.columns.iter().filter(|c| c.pii).map(|c| c.name.as_str()).collect();
-    assert!(pii.contains(&"email") && pii.contains(&"birth_year"), "{pii:?}");
+    let customers = engine
+        .tables()
+        .iter()
+        .find(|t| t.name == "customers")
+        .expect("customers");
+    let pii: Vec<_> = customers
+        .columns
+        .iter()
+        .filter(|c| c.pii)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert!(
+        pii.contains(&"email") && pii.contains(&"birth_year"),
+        "{pii:?}"
+    );
 }
 
 #[tokio::test]
@@ -58,9 +93,17 @@ async fn partition_pruning_is_visible_in_explain() {
         "EXPLAIN SELECT sum(units) FROM daily_sales WHERE month = '2024-03'",
     )
     .await;
-    let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
-    assert!(text.contains("month=2024-03"), "plan does not read March:\n{text}");
-    assert!(!text.contains("month=2024-04"), "plan reads other months:\n{text}");
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("month=2024-03"),
+        "plan does not read March:\n{text}"
+    );
+    assert!(
+        !text.contains("month=2024-04"),
+        "plan reads other months:\n{text}"
+    );
 }
 
 #[tokio::test]
@@ -79,9 +122,18 @@ async fn settings_stay_in_their_session() {
     let engine = demo_engine().await;
     let a = engine.new_session();
     let b = engine.new_session();
-    a.sql("SET datafusion.execution.batch_size = 1234").await.unwrap().collect().await.unwrap();
+    a.sql("SET datafusion.execution.batch_size = 1234")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
     assert_eq!(a.state().config().batch_size(), 1234);
-    assert_ne!(b.state().config().batch_size(), 1234, "SET leaked into another session");
+    assert_ne!(
+        b.state().config().batch_size(),
+        1234,
+        "SET leaked into another session"
+    );
     assert_ne!(engine.new_session().state().config().batch_size(), 1234);
 }
 
@@ -102,7 +154,13 @@ async fn functions_are_documented_in_information_schema() {
 async fn function_argument_errors_carry_a_sqlstate() {
     let engine = demo_engine().await;
     let ctx = engine.new_session();
-    let err = ctx.sql("SELECT demand_class(0.5, 0.1)").await.unwrap().collect().await.unwrap_err();
+    let err = ctx
+        .sql("SELECT demand_class(0.5, 0.1)")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap_err();
     let sql_err = aisle::error::SqlError::find_in(&err).expect("a SqlError in the chain");
     assert_eq!(sql_err.code, "22023");
     assert!(sql_err.message.contains("adi"), "{}", sql_err.message);
@@ -124,7 +182,11 @@ async fn built_in_views_load_and_answer() {
     let engine = demo_engine().await;
     assert!(!engine.views().is_empty(), "no built-in views");
     for v in engine.views() {
-        assert!(!v.description.is_empty(), "view {} has no description", v.name);
+        assert!(
+            !v.description.is_empty(),
+            "view {} has no description",
+            v.name
+        );
         query(&engine, &format!("SELECT * FROM {} LIMIT 5", v.name)).await;
     }
 }
@@ -149,13 +211,25 @@ async fn open_with_views(files: &[(&str, &str)]) -> anyhow::Result<std::sync::Ar
 async fn views_load_in_dependency_order() {
     // a_top reads z_base, which sorts after it: loading must wait for z_base.
     let engine = open_with_views(&[
-        ("a_top.sql", "-- top\nCREATE VIEW a_top AS SELECT count(*) AS n FROM z_base"),
-        ("z_base.sql", "-- base\nCREATE VIEW z_base AS SELECT * FROM stores"),
+        (
+            "a_top.sql",
+            "-- top\nCREATE VIEW a_top AS SELECT count(*) AS n FROM z_base",
+        ),
+        (
+            "z_base.sql",
+            "-- base\nCREATE VIEW z_base AS SELECT * FROM stores",
+        ),
     ])
     .await
     .expect("views load");
-    let n: i64 = scalar(&engine, "SELECT n FROM a_top").await.parse().unwrap();
-    let stores: i64 = scalar(&engine, "SELECT count(*) FROM stores").await.parse().unwrap();
+    let n: i64 = scalar(&engine, "SELECT n FROM a_top")
+        .await
+        .parse()
+        .unwrap();
+    let stores: i64 = scalar(&engine, "SELECT count(*) FROM stores")
+        .await
+        .parse()
+        .unwrap();
     assert_eq!(n, stores);
 }
 

@@ -11,16 +11,18 @@ use std::time::{Duration, Instant};
 use aisle::catalog::read_catalog_sources;
 use aisle::engine::{Engine, EngineConfig};
 use common::{demo_dir, scalar};
-use object_store::{ObjectStore, ObjectStoreExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// moto_server from the test virtualenv (scripts/test.sh creates it).
 fn moto_server() -> PathBuf {
-    let venv = std::env::var("AISLE_TEST_VENV").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/aisle/venv-test")
-    });
+    let venv = std::env::var("AISLE_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/aisle/venv-test")
+        });
     let bin = venv.join("bin/moto_server");
     assert!(
         bin.exists(),
@@ -44,7 +46,11 @@ impl Drop for Moto {
 }
 
 async fn start_moto() -> Moto {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(moto_server())
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
@@ -53,8 +59,14 @@ async fn start_moto() -> Moto {
         .expect("start moto_server");
     let moto = Moto { child, port };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not start on port {port}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     moto
@@ -63,14 +75,19 @@ async fn start_moto() -> Moto {
 /// Create a bucket with a plain HTTP PUT: object_store cannot create buckets, and moto accepts
 /// unsigned requests.
 async fn create_bucket(port: u16, bucket: &str) {
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
     let req = format!(
         "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
     s.write_all(req.as_bytes()).await.unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).await.unwrap();
-    assert!(resp.starts_with("HTTP/1.1 200"), "bucket creation failed: {resp}");
+    assert!(
+        resp.starts_with("HTTP/1.1 200"),
+        "bucket creation failed: {resp}"
+    );
 }
 
 async fn upload_dir(store: &Arc<dyn ObjectStore>, local: &Path, prefix: &str) -> usize {
@@ -82,9 +99,16 @@ async fn upload_dir(store: &Arc<dyn ObjectStore>, local: &Path, prefix: &str) ->
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(local).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(local)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 let key = ObjectPath::from(format!("{prefix}/{rel}"));
-                store.put(&key, std::fs::read(&p).unwrap().into()).await.unwrap();
+                store
+                    .put(&key, std::fs::read(&p).unwrap().into())
+                    .await
+                    .unwrap();
                 n += 1;
             }
         }
@@ -160,7 +184,16 @@ description = "daily sales on S3"
         assert_eq!(scalar(&s3, sql).await, scalar(&local, sql).await, "{sql}");
     }
     // Pruning works on S3 too: only June's prefix is read.
-    let plan = common::query(&s3, "EXPLAIN SELECT sum(units) FROM daily_sales WHERE month = '2024-06'").await;
-    let text = datafusion::arrow::util::pretty::pretty_format_batches(&plan).unwrap().to_string();
-    assert!(text.contains("month=2024-06") && !text.contains("month=2024-07"), "{text}");
+    let plan = common::query(
+        &s3,
+        "EXPLAIN SELECT sum(units) FROM daily_sales WHERE month = '2024-06'",
+    )
+    .await;
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&plan)
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("month=2024-06") && !text.contains("month=2024-07"),
+        "{text}"
+    );
 }

@@ -33,7 +33,11 @@ fn format_float(v: f64) -> String {
         return "NaN".into();
     }
     if v.is_infinite() {
-        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     let s = format!("{:.6}", v);
     let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
@@ -45,12 +49,20 @@ fn cell(array: &dyn Array, row: usize) -> String {
         return "NULL".into();
     }
     match array.data_type() {
-        DataType::Float64 => {
-            format_float(array.as_any().downcast_ref::<Float64Array>().unwrap().value(row))
-        }
-        DataType::Float32 => {
-            format_float(array.as_any().downcast_ref::<Float32Array>().unwrap().value(row) as f64)
-        }
+        DataType::Float64 => format_float(
+            array
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .unwrap()
+                .value(row),
+        ),
+        DataType::Float32 => format_float(
+            array
+                .as_any()
+                .downcast_ref::<Float32Array>()
+                .unwrap()
+                .value(row) as f64,
+        ),
         _ => {
             let s = array_value_to_string(array, row).unwrap_or_else(|e| format!("<{e}>"));
             if s.is_empty() { "(empty)".into() } else { s }
@@ -89,17 +101,27 @@ impl sqllogictest::AsyncDB for Db {
     type ColumnType = DefaultColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<Self::ColumnType>, Self::Error> {
-        let df = self.ctx.sql(sql).await.map_err(|e| SltError(error_text(&e)))?;
+        let df = self
+            .ctx
+            .sql(sql)
+            .await
+            .map_err(|e| SltError(error_text(&e)))?;
         let schema = df.schema().as_arrow().clone();
         let batches = df.collect().await.map_err(|e| SltError(error_text(&e)))?;
         let is_statement = {
             let head = sql.trim_start().to_ascii_lowercase();
-            ["create", "drop", "set", "insert"].iter().any(|k| head.starts_with(k))
+            ["create", "drop", "set", "insert"]
+                .iter()
+                .any(|k| head.starts_with(k))
         };
         if is_statement {
             return Ok(DBOutput::StatementComplete(0));
         }
-        let types = schema.fields().iter().map(|f| column_type(f.data_type())).collect();
+        let types = schema
+            .fields()
+            .iter()
+            .map(|f| column_type(f.data_type()))
+            .collect();
         let mut rows = Vec::new();
         for b in &batches {
             for r in 0..b.num_rows() {
@@ -134,14 +156,18 @@ async fn sqllogictest_files() {
     let mut failures = Vec::new();
     for f in &files {
         let engine = engine.clone();
-        let mut runner =
-            sqllogictest::Runner::new(move || {
-                let ctx = engine.new_session();
-                async move { Ok(Db { ctx }) }
-            });
+        let mut runner = sqllogictest::Runner::new(move || {
+            let ctx = engine.new_session();
+            async move { Ok(Db { ctx }) }
+        });
         if let Err(e) = runner.run_file_async(f).await {
             failures.push(format!("{}:\n{e}", f.display()));
         }
     }
-    assert!(failures.is_empty(), "{} file(s) failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} file(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -12,7 +12,11 @@ use tokio_util::sync::CancellationToken;
 const PW: &str = "psql-secret";
 
 fn psql_available() -> bool {
-    Command::new("psql").arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new("psql")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 fn fixtures() -> PathBuf {
@@ -20,9 +24,12 @@ fn fixtures() -> PathBuf {
 }
 
 async fn start(f: impl FnOnce(&mut ServerConfig)) -> RunningServer {
-    let engine: Arc<Engine> = Engine::open(EngineConfig { target_partitions: Some(2), ..Default::default() })
-        .await
-        .unwrap();
+    let engine: Arc<Engine> = Engine::open(EngineConfig {
+        target_partitions: Some(2),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let mut cfg = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         users: vec![UserEntry {
@@ -34,7 +41,9 @@ async fn start(f: impl FnOnce(&mut ServerConfig)) -> RunningServer {
         ..Default::default()
     };
     f(&mut cfg);
-    server::bind(engine, cfg, CancellationToken::new()).await.unwrap()
+    server::bind(engine, cfg, CancellationToken::new())
+        .await
+        .unwrap()
 }
 
 /// Run psql with `args`; returns (success, stdout, stderr).
@@ -61,7 +70,10 @@ async fn psql(conninfo: String, args: Vec<String>) -> (bool, String, String) {
 }
 
 fn conninfo(srv: &RunningServer, extra: &str) -> String {
-    format!("host=127.0.0.1 port={} user=admin dbname=aisle {extra}", srv.addr.port())
+    format!(
+        "host=127.0.0.1 port={} user=admin dbname=aisle {extra}",
+        srv.addr.port()
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,16 +103,28 @@ async fn wire_psql_meta_commands() {
         ("\\l", "aisle"),
         ("\\dn", "public"),
         ("\\df", "Schema"),
-        ("\\conninfo", "You are connected to database \"aisle\" as user \"admin\""),
+        (
+            "\\conninfo",
+            "You are connected to database \"aisle\" as user \"admin\"",
+        ),
     ] {
         let (ok, out, err) = psql(ci.clone(), vec!["-c".into(), cmd.into()]).await;
-        assert!(ok && err.is_empty(), "{cmd} failed:\nstdout: {out}\nstderr: {err}");
+        assert!(
+            ok && err.is_empty(),
+            "{cmd} failed:\nstdout: {out}\nstderr: {err}"
+        );
         assert!(out.contains(want), "{cmd}: expected {want:?} in\n{out}");
     }
     // FETCH_COUNT makes psql use a cursor (BEGIN; DECLARE; FETCH FORWARD n; CLOSE; COMMIT).
     let (ok, out, err) = psql(
         ci.clone(),
-        vec!["-v".into(), "FETCH_COUNT=100".into(), "-At".into(), "-c".into(), "SELECT value FROM range(1000)".into()],
+        vec![
+            "-v".into(),
+            "FETCH_COUNT=100".into(),
+            "-At".into(),
+            "-c".into(),
+            "SELECT value FROM range(1000)".into(),
+        ],
     )
     .await;
     assert!(ok, "FETCH_COUNT: {err}");
@@ -147,7 +171,10 @@ async fn wire_psql_tls() {
         )
         .await;
         if required {
-            assert!(!ok && err.contains("requires TLS"), "plain connection should be refused: {err}");
+            assert!(
+                !ok && err.contains("requires TLS"),
+                "plain connection should be refused: {err}"
+            );
         } else {
             assert!(ok, "plain connection allowed when TLS is optional: {err}");
         }

@@ -75,8 +75,15 @@ pub const TABLES: &[&str] = &[
 /// Tables partitioned by `month=YYYY-MM` (a string partition column).
 pub const PARTITIONED_TABLES: &[&str] = &["sales_lines", "daily_sales"];
 /// The ground-truth tables under `_truth/`.
-pub const TRUTH_TABLES: &[&str] =
-    &["skus", "series", "customers", "suppliers", "complements", "region_category_preference", "lost_sales"];
+pub const TRUTH_TABLES: &[&str] = &[
+    "skus",
+    "series",
+    "customers",
+    "suppliers",
+    "complements",
+    "region_category_preference",
+    "lost_sales",
+];
 
 /// Generate the demo dataset into `opts.out`.
 ///
@@ -85,7 +92,10 @@ pub const TRUTH_TABLES: &[&str] =
 pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     let started = Instant::now();
     if !opts.scale.is_finite() || opts.scale <= 0.0 {
-        bail!("scale must be a number greater than 0 (for example 1 or 0.1), got {}", opts.scale);
+        bail!(
+            "scale must be a number greater than 0 (for example 1 or 0.1), got {}",
+            opts.scale
+        );
     }
     if opts.scale > 1000.0 {
         bail!("scale must be at most 1000, got {}", opts.scale);
@@ -104,7 +114,8 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     let pid = std::process::id();
     let tmp = parent.join(format!(".{name}.aisle-tmp-{pid}"));
     if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).with_context(|| format!("removing stale {}", tmp.display()))?;
+        std::fs::remove_dir_all(&tmp)
+            .with_context(|| format!("removing stale {}", tmp.display()))?;
     }
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let tables = match generate_into(&tmp, opts) {
@@ -117,19 +128,28 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     if replace {
         let old = parent.join(format!(".{name}.aisle-old-{pid}"));
         if old.exists() {
-            std::fs::remove_dir_all(&old).with_context(|| format!("removing stale {}", old.display()))?;
+            std::fs::remove_dir_all(&old)
+                .with_context(|| format!("removing stale {}", old.display()))?;
         }
-        std::fs::rename(out, &old).with_context(|| format!("moving the old dataset {} aside", out.display()))?;
-        std::fs::rename(&tmp, out).with_context(|| format!("moving the new dataset into {}", out.display()))?;
-        std::fs::remove_dir_all(&old).with_context(|| format!("removing the old dataset {}", old.display()))?;
+        std::fs::rename(out, &old)
+            .with_context(|| format!("moving the old dataset {} aside", out.display()))?;
+        std::fs::rename(&tmp, out)
+            .with_context(|| format!("moving the new dataset into {}", out.display()))?;
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("removing the old dataset {}", old.display()))?;
     } else {
         if out.exists() {
             // an empty directory
-            std::fs::remove_dir(out).with_context(|| format!("replacing the empty directory {}", out.display()))?;
+            std::fs::remove_dir(out)
+                .with_context(|| format!("replacing the empty directory {}", out.display()))?;
         }
-        std::fs::rename(&tmp, out).with_context(|| format!("moving the new dataset into {}", out.display()))?;
+        std::fs::rename(&tmp, out)
+            .with_context(|| format!("moving the new dataset into {}", out.display()))?;
     }
-    Ok(GenerateReport { tables, elapsed: started.elapsed() })
+    Ok(GenerateReport {
+        tables,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// Ok(true) when `out` holds an aisle dataset to replace, Ok(false) when it is absent or an empty
@@ -139,12 +159,16 @@ fn check_out_dir(out: &Path) -> Result<bool> {
         return Ok(false);
     }
     if !out.is_dir() {
-        bail!("refusing to write the demo dataset to {}: it exists and is not a directory", out.display());
+        bail!(
+            "refusing to write the demo dataset to {}: it exists and is not a directory",
+            out.display()
+        );
     }
     if out.join(MARKER_FILE).is_file() {
         return Ok(true);
     }
-    let mut entries = std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))?;
+    let mut entries =
+        std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))?;
     if entries.next().is_none() {
         return Ok(false);
     }
@@ -170,7 +194,12 @@ struct Sizes {
 }
 
 impl Sizes {
-    fn write(&mut self, table: &str, file: &str, b: &datafusion::arrow::record_batch::RecordBatch) -> Result<()> {
+    fn write(
+        &mut self,
+        table: &str,
+        file: &str,
+        b: &datafusion::arrow::record_batch::RecordBatch,
+    ) -> Result<()> {
         let path = self.dir.join(table).join(file);
         let bytes = write(&path, b)?;
         let e = self.map.entry(table.to_string()).or_insert((0, 0));
@@ -195,9 +224,11 @@ fn generate_into(dir: &Path, opts: &GenerateOptions) -> Result<Vec<(String, u64,
     let bar = if opts.progress {
         let pb = indicatif::ProgressBar::new(months.len() as u64 + 3);
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} generating [{bar:30}] {pos}/{len} {msg} ({elapsed})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} generating [{bar:30}] {pos}/{len} {msg} ({elapsed})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         pb
     } else {
@@ -206,15 +237,23 @@ fn generate_into(dir: &Path, opts: &GenerateOptions) -> Result<Vec<(String, u64,
     bar.set_message("building the world");
     let w = World::build(opts.scale, opts.seed);
     bar.inc(1);
-    let mut sizes = Sizes { dir: dir.to_path_buf(), map: BTreeMap::new() };
+    let mut sizes = Sizes {
+        dir: dir.to_path_buf(),
+        map: BTreeMap::new(),
+    };
     bar.set_message("dimension tables");
     write_dimensions(&w, &mut sizes)?;
     bar.inc(1);
 
     // ---- the simulation, month by month, locations in parallel ----
-    let mut states: Vec<LocState> =
-        (0..w.locations.len()).filter(|l| w.locations[*l].sells()).map(|l| LocState::new(&w, l)).collect();
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let mut states: Vec<LocState> = (0..w.locations.len())
+        .filter(|l| w.locations[*l].sells())
+        .map(|l| LocState::new(&w, l))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
     let mut line_id = 0i64;
     let mut txn_id = 0i64;
     let mut returns: Vec<Returned> = Vec::new();
@@ -241,19 +280,24 @@ fn generate_into(dir: &Path, opts: &GenerateOptions) -> Result<Vec<(String, u64,
                         last_txn = line.txn;
                         txn_id += 1;
                         if line.channel != world::CH_STORE {
-                            conversions[region * calendar::N_DAYS + d][(line.channel - 1) as usize] += 1;
+                            conversions[region * calendar::N_DAYS + d]
+                                [(line.channel - 1) as usize] += 1;
                         }
                     }
                     line_id += 1;
                     let sku_id = w.skus[line.sku].id;
-                    let customer =
-                        if line.customer == u32::MAX { None } else { Some(w.customers[line.customer as usize].id) };
+                    let customer = if line.customer == u32::MAX {
+                        None
+                    } else {
+                        Some(w.customers[line.customer as usize].id)
+                    };
                     if line.customer != u32::MAX {
                         spend[line.customer as usize] += line.net;
                     }
                     sl.line_id.push(line_id);
                     sl.txn_id.push(txn_id);
-                    sl.ts.push((i64::from(d32(d)) * 86_400 + i64::from(line.secs)) * 1_000_000);
+                    sl.ts
+                        .push((i64::from(d32(d)) * 86_400 + i64::from(line.secs)) * 1_000_000);
                     sl.date.push(d32(d));
                     sl.store.push(loc.id);
                     sl.channel.push(channel_name(line.channel));
@@ -262,7 +306,11 @@ fn generate_into(dir: &Path, opts: &GenerateOptions) -> Result<Vec<(String, u64,
                     sl.qty.push(line.qty);
                     sl.price.push(line.unit_price);
                     sl.discount.push(line.discount);
-                    sl.promo.push(if line.promo_id < 0 { None } else { Some(line.promo_id) });
+                    sl.promo.push(if line.promo_id < 0 {
+                        None
+                    } else {
+                        Some(line.promo_id)
+                    });
                     sl.net.push(line.net);
                     if let Some((rd, rq, reason)) = line.ret {
                         returns.push(Returned {
@@ -325,9 +373,18 @@ fn generate_into(dir: &Path, opts: &GenerateOptions) -> Result<Vec<(String, u64,
     Ok(tables)
 }
 
-fn run_parallel(w: &World, states: &mut [LocState], from: usize, to: usize, threads: usize) -> Vec<(usize, MonthOut)> {
+fn run_parallel(
+    w: &World,
+    states: &mut [LocState],
+    from: usize,
+    to: usize,
+    threads: usize,
+) -> Vec<(usize, MonthOut)> {
     if threads <= 1 || states.len() <= 1 {
-        return states.iter_mut().map(|s| (s.loc, s.run(w, from, to))).collect();
+        return states
+            .iter_mut()
+            .map(|s| (s.loc, s.run(w, from, to)))
+            .collect();
     }
     // deal locations round robin so heavy and light ones mix; output order is restored by the caller
     let mut buckets: Vec<Vec<&mut LocState>> = (0..threads).map(|_| Vec::new()).collect();
@@ -338,7 +395,12 @@ fn run_parallel(w: &World, states: &mut [LocState], from: usize, to: usize, thre
         let handles: Vec<_> = buckets
             .into_iter()
             .map(|bucket| {
-                scope.spawn(move || bucket.into_iter().map(|s| (s.loc, s.run(w, from, to))).collect::<Vec<_>>())
+                scope.spawn(move || {
+                    bucket
+                        .into_iter()
+                        .map(|s| (s.loc, s.run(w, from, to)))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         let mut all = Vec::new();
@@ -425,9 +487,18 @@ fn write_dimensions(w: &World, sizes: &mut Sizes) -> Result<()> {
         "regions",
         PART,
         &batch(vec![
-            ("region_id", Col::I32(w.regions.iter().map(|r| r.id).collect())),
-            ("name", Col::Str(w.regions.iter().map(|r| r.name.clone()).collect())),
-            ("climate", Col::SStr(w.regions.iter().map(|r| r.climate).collect())),
+            (
+                "region_id",
+                Col::I32(w.regions.iter().map(|r| r.id).collect()),
+            ),
+            (
+                "name",
+                Col::Str(w.regions.iter().map(|r| r.name.clone()).collect()),
+            ),
+            (
+                "climate",
+                Col::SStr(w.regions.iter().map(|r| r.climate).collect()),
+            ),
         ])?,
     )?;
     let locs = &w.locations;
@@ -436,14 +507,38 @@ fn write_dimensions(w: &World, sizes: &mut Sizes) -> Result<()> {
         PART,
         &batch(vec![
             ("store_id", Col::I32(locs.iter().map(|l| l.id).collect())),
-            ("name", Col::Str(locs.iter().map(|l| l.name.clone()).collect())),
-            ("region_id", Col::I32(locs.iter().map(|l| w.regions[l.region].id).collect())),
-            ("format", Col::SStr(locs.iter().map(|l| l.format.as_str()).collect())),
-            ("opened_date", Col::Date(locs.iter().map(|l| calendar::date32(l.open_day)).collect())),
-            ("latitude", Col::F64(locs.iter().map(|l| (l.lat * 1e4).round() / 1e4).collect())),
-            ("longitude", Col::F64(locs.iter().map(|l| (l.lon * 1e4).round() / 1e4).collect())),
-            ("size_sqm", Col::I32(locs.iter().map(|l| l.size_sqm).collect())),
-            ("serving_dc_id", Col::I32N(locs.iter().map(|l| l.serving_dc).collect())),
+            (
+                "name",
+                Col::Str(locs.iter().map(|l| l.name.clone()).collect()),
+            ),
+            (
+                "region_id",
+                Col::I32(locs.iter().map(|l| w.regions[l.region].id).collect()),
+            ),
+            (
+                "format",
+                Col::SStr(locs.iter().map(|l| l.format.as_str()).collect()),
+            ),
+            (
+                "opened_date",
+                Col::Date(locs.iter().map(|l| calendar::date32(l.open_day)).collect()),
+            ),
+            (
+                "latitude",
+                Col::F64(locs.iter().map(|l| (l.lat * 1e4).round() / 1e4).collect()),
+            ),
+            (
+                "longitude",
+                Col::F64(locs.iter().map(|l| (l.lon * 1e4).round() / 1e4).collect()),
+            ),
+            (
+                "size_sqm",
+                Col::I32(locs.iter().map(|l| l.size_sqm).collect()),
+            ),
+            (
+                "serving_dc_id",
+                Col::I32N(locs.iter().map(|l| l.serving_dc).collect()),
+            ),
         ])?,
     )?;
     let skus = &w.skus;
@@ -452,18 +547,59 @@ fn write_dimensions(w: &World, sizes: &mut Sizes) -> Result<()> {
         PART,
         &batch(vec![
             ("sku_id", Col::I32(skus.iter().map(|s| s.id).collect())),
-            ("name", Col::Str(skus.iter().map(|s| s.name.clone()).collect())),
-            ("department", Col::SStr(skus.iter().map(|s| names::DEPARTMENTS[s.dept].name).collect())),
-            ("category", Col::SStr(skus.iter().map(|s| s.category_name).collect())),
-            ("subcategory", Col::SStr(skus.iter().map(|s| s.subcategory).collect())),
+            (
+                "name",
+                Col::Str(skus.iter().map(|s| s.name.clone()).collect()),
+            ),
+            (
+                "department",
+                Col::SStr(
+                    skus.iter()
+                        .map(|s| names::DEPARTMENTS[s.dept].name)
+                        .collect(),
+                ),
+            ),
+            (
+                "category",
+                Col::SStr(skus.iter().map(|s| s.category_name).collect()),
+            ),
+            (
+                "subcategory",
+                Col::SStr(skus.iter().map(|s| s.subcategory).collect()),
+            ),
             ("brand", Col::SStr(skus.iter().map(|s| s.brand).collect())),
-            ("unit_price", Col::F64(skus.iter().map(|s| s.price1).collect())),
-            ("unit_cost", Col::F64(skus.iter().map(|s| s.cost1).collect())),
-            ("case_pack", Col::I32(skus.iter().map(|s| s.case_pack).collect())),
-            ("season", Col::SStr(skus.iter().map(|s| s.season.as_str()).collect())),
-            ("launch_date", Col::Date(skus.iter().map(|s| calendar::date32(s.launch_day)).collect())),
-            ("perishable", Col::Bool(skus.iter().map(|s| s.perishable).collect())),
-            ("private_label", Col::Bool(skus.iter().map(|s| s.private_label).collect())),
+            (
+                "unit_price",
+                Col::F64(skus.iter().map(|s| s.price1).collect()),
+            ),
+            (
+                "unit_cost",
+                Col::F64(skus.iter().map(|s| s.cost1).collect()),
+            ),
+            (
+                "case_pack",
+                Col::I32(skus.iter().map(|s| s.case_pack).collect()),
+            ),
+            (
+                "season",
+                Col::SStr(skus.iter().map(|s| s.season.as_str()).collect()),
+            ),
+            (
+                "launch_date",
+                Col::Date(
+                    skus.iter()
+                        .map(|s| calendar::date32(s.launch_day))
+                        .collect(),
+                ),
+            ),
+            (
+                "perishable",
+                Col::Bool(skus.iter().map(|s| s.perishable).collect()),
+            ),
+            (
+                "private_label",
+                Col::Bool(skus.iter().map(|s| s.private_label).collect()),
+            ),
         ])?,
     )?;
     let sups = &w.suppliers;
@@ -472,9 +608,18 @@ fn write_dimensions(w: &World, sizes: &mut Sizes) -> Result<()> {
         PART,
         &batch(vec![
             ("supplier_id", Col::I32(sups.iter().map(|s| s.id).collect())),
-            ("name", Col::Str(sups.iter().map(|s| s.name.clone()).collect())),
-            ("country", Col::SStr(sups.iter().map(|s| s.country).collect())),
-            ("payment_terms_days", Col::I32(sups.iter().map(|s| s.payment_terms_days).collect())),
+            (
+                "name",
+                Col::Str(sups.iter().map(|s| s.name.clone()).collect()),
+            ),
+            (
+                "country",
+                Col::SStr(sups.iter().map(|s| s.country).collect()),
+            ),
+            (
+                "payment_terms_days",
+                Col::I32(sups.iter().map(|s| s.payment_terms_days).collect()),
+            ),
         ])?,
     )?;
     let sp = &w.supplier_products;
@@ -482,12 +627,27 @@ fn write_dimensions(w: &World, sizes: &mut Sizes) -> Result<()> {
         "supplier_products",
         PART,
         &batch(vec![
-            ("supplier_id", Col::I32(sp.iter().map(|x| w.suppliers[x.supplier].id).collect())),
-            ("sku_id", Col::I32(sp.iter().map(|x| w.skus[x.sku].id).collect())),
-            ("nominal_lead_time_days", Col::I32(sp.iter().map(|x| x.lead_time as i32).collect())),
+            (
+                "supplier_id",
+                Col::I32(sp.iter().map(|x| w.suppliers[x.supplier].id).collect()),
+            ),
+            (
+                "sku_id",
+                Col::I32(sp.iter().map(|x| w.skus[x.sku].id).collect()),
+            ),
+            (
+                "nominal_lead_time_days",
+                Col::I32(sp.iter().map(|x| x.lead_time as i32).collect()),
+            ),
             ("moq", Col::I32(sp.iter().map(|x| x.moq).collect())),
-            ("unit_cost", Col::F64(sp.iter().map(|x| x.unit_cost).collect())),
-            ("is_primary", Col::Bool(sp.iter().map(|x| x.primary).collect())),
+            (
+                "unit_cost",
+                Col::F64(sp.iter().map(|x| x.unit_cost).collect()),
+            ),
+            (
+                "is_primary",
+                Col::Bool(sp.iter().map(|x| x.primary).collect()),
+            ),
         ])?,
     )?;
     let pr = &w.promos;
@@ -496,7 +656,10 @@ fn write_dimensions(w: &World, sizes: &mut Sizes) -> Result<()> {
         PART,
         &batch(vec![
             ("promo_id", Col::I32(pr.iter().map(|p| p.id).collect())),
-            ("sku_id", Col::I32(pr.iter().map(|p| w.skus[p.sku].id).collect())),
+            (
+                "sku_id",
+                Col::I32(pr.iter().map(|p| w.skus[p.sku].id).collect()),
+            ),
             (
                 "scope",
                 Col::SStr(
@@ -531,9 +694,18 @@ fn write_dimensions(w: &World, sizes: &mut Sizes) -> Result<()> {
                         .collect(),
                 ),
             ),
-            ("start_date", Col::Date(pr.iter().map(|p| d32(p.start)).collect())),
-            ("end_date", Col::Date(pr.iter().map(|p| d32(p.end)).collect())),
-            ("discount_pct", Col::F64(pr.iter().map(|p| p.discount).collect())),
+            (
+                "start_date",
+                Col::Date(pr.iter().map(|p| d32(p.start)).collect()),
+            ),
+            (
+                "end_date",
+                Col::Date(pr.iter().map(|p| d32(p.end)).collect()),
+            ),
+            (
+                "discount_pct",
+                Col::F64(pr.iter().map(|p| p.discount).collect()),
+            ),
             ("promo_type", Col::SStr(pr.iter().map(|p| p.kind).collect())),
         ])?,
     )?;
@@ -558,7 +730,14 @@ fn write_dimensions(w: &World, sizes: &mut Sizes) -> Result<()> {
         ])?,
     )?;
     // events: one row per event day
-    let mut ev = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut ev = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     for e in &w.events {
         for d in e.start..=e.end {
             ev.0.push(e.id);
@@ -591,54 +770,140 @@ fn write_returns(sizes: &mut Sizes, mut returns: Vec<Returned>) -> Result<()> {
         PART,
         &batch(vec![
             ("return_id", Col::I64((1..=returns.len() as i64).collect())),
-            ("line_id", Col::I64(returns.iter().map(|r| r.line_id).collect())),
-            ("sku_id", Col::I32(returns.iter().map(|r| r.sku_id).collect())),
-            ("customer_id", Col::I64N(returns.iter().map(|r| r.customer).collect())),
-            ("store_id", Col::I32(returns.iter().map(|r| r.store_id).collect())),
-            ("return_date", Col::Date(returns.iter().map(|r| d32(r.day as usize)).collect())),
-            ("quantity", Col::I32(returns.iter().map(|r| r.qty).collect())),
-            ("reason", Col::SStr(returns.iter().map(|r| r.reason).collect())),
+            (
+                "line_id",
+                Col::I64(returns.iter().map(|r| r.line_id).collect()),
+            ),
+            (
+                "sku_id",
+                Col::I32(returns.iter().map(|r| r.sku_id).collect()),
+            ),
+            (
+                "customer_id",
+                Col::I64N(returns.iter().map(|r| r.customer).collect()),
+            ),
+            (
+                "store_id",
+                Col::I32(returns.iter().map(|r| r.store_id).collect()),
+            ),
+            (
+                "return_date",
+                Col::Date(returns.iter().map(|r| d32(r.day as usize)).collect()),
+            ),
+            (
+                "quantity",
+                Col::I32(returns.iter().map(|r| r.qty).collect()),
+            ),
+            (
+                "reason",
+                Col::SStr(returns.iter().map(|r| r.reason).collect()),
+            ),
         ])?,
     )
 }
 
-fn write_snapshots(w: &World, sizes: &mut Sizes, mut snaps: Vec<(i32, sim::SnapOut)>) -> Result<()> {
+fn write_snapshots(
+    w: &World,
+    sizes: &mut Sizes,
+    mut snaps: Vec<(i32, sim::SnapOut)>,
+) -> Result<()> {
     snaps.sort_by_key(|(store, s)| (s.day, *store, s.sku));
     sizes.write(
         "inventory_snapshots",
         PART,
         &batch(vec![
-            ("snapshot_date", Col::Date(snaps.iter().map(|(_, s)| d32(s.day as usize)).collect())),
-            ("sku_id", Col::I32(snaps.iter().map(|(_, s)| w.skus[s.sku].id).collect())),
-            ("store_id", Col::I32(snaps.iter().map(|(st, _)| *st).collect())),
-            ("on_hand", Col::I32(snaps.iter().map(|(_, s)| s.on_hand).collect())),
-            ("book_on_hand", Col::I32(snaps.iter().map(|(_, s)| s.book).collect())),
-            ("on_order", Col::I32(snaps.iter().map(|(_, s)| s.on_order).collect())),
+            (
+                "snapshot_date",
+                Col::Date(snaps.iter().map(|(_, s)| d32(s.day as usize)).collect()),
+            ),
+            (
+                "sku_id",
+                Col::I32(snaps.iter().map(|(_, s)| w.skus[s.sku].id).collect()),
+            ),
+            (
+                "store_id",
+                Col::I32(snaps.iter().map(|(st, _)| *st).collect()),
+            ),
+            (
+                "on_hand",
+                Col::I32(snaps.iter().map(|(_, s)| s.on_hand).collect()),
+            ),
+            (
+                "book_on_hand",
+                Col::I32(snaps.iter().map(|(_, s)| s.book).collect()),
+            ),
+            (
+                "on_order",
+                Col::I32(snaps.iter().map(|(_, s)| s.on_order).collect()),
+            ),
         ])?,
     )
 }
 
-fn write_purchase_orders(w: &World, sizes: &mut Sizes, mut pos: Vec<(i32, sim::PoOut)>) -> Result<()> {
+fn write_purchase_orders(
+    w: &World,
+    sizes: &mut Sizes,
+    mut pos: Vec<(i32, sim::PoOut)>,
+) -> Result<()> {
     pos.sort_by_key(|(store, p)| (p.order_day, *store, p.sku));
     sizes.write(
         "purchase_orders",
         PART,
         &batch(vec![
             ("po_id", Col::I64((1..=pos.len() as i64).collect())),
-            ("supplier_id", Col::I32(pos.iter().map(|(_, p)| w.suppliers[w.skus[p.sku].supplier].id).collect())),
-            ("sku_id", Col::I32(pos.iter().map(|(_, p)| w.skus[p.sku].id).collect())),
+            (
+                "supplier_id",
+                Col::I32(
+                    pos.iter()
+                        .map(|(_, p)| w.suppliers[w.skus[p.sku].supplier].id)
+                        .collect(),
+                ),
+            ),
+            (
+                "sku_id",
+                Col::I32(pos.iter().map(|(_, p)| w.skus[p.sku].id).collect()),
+            ),
             ("store_id", Col::I32(pos.iter().map(|(s, _)| *s).collect())),
-            ("order_date", Col::Date(pos.iter().map(|(_, p)| d32(p.order_day as usize)).collect())),
-            ("expected_date", Col::Date(pos.iter().map(|(_, p)| d32(p.expected_day as usize)).collect())),
+            (
+                "order_date",
+                Col::Date(pos.iter().map(|(_, p)| d32(p.order_day as usize)).collect()),
+            ),
+            (
+                "expected_date",
+                Col::Date(
+                    pos.iter()
+                        .map(|(_, p)| d32(p.expected_day as usize))
+                        .collect(),
+                ),
+            ),
             (
                 "received_date",
-                Col::DateN(pos.iter().map(|(_, p)| p.received_day.map(|d| d32(d as usize))).collect()),
+                Col::DateN(
+                    pos.iter()
+                        .map(|(_, p)| p.received_day.map(|d| d32(d as usize)))
+                        .collect(),
+                ),
             ),
-            ("qty_ordered", Col::I32(pos.iter().map(|(_, p)| p.ordered).collect())),
-            ("qty_received", Col::I32(pos.iter().map(|(_, p)| p.received).collect())),
-            ("qty_rejected", Col::I32(pos.iter().map(|(_, p)| p.rejected).collect())),
-            ("status", Col::SStr(pos.iter().map(|(_, p)| p.status).collect())),
-            ("unit_cost", Col::F64(pos.iter().map(|(_, p)| p.unit_cost).collect())),
+            (
+                "qty_ordered",
+                Col::I32(pos.iter().map(|(_, p)| p.ordered).collect()),
+            ),
+            (
+                "qty_received",
+                Col::I32(pos.iter().map(|(_, p)| p.received).collect()),
+            ),
+            (
+                "qty_rejected",
+                Col::I32(pos.iter().map(|(_, p)| p.rejected).collect()),
+            ),
+            (
+                "status",
+                Col::SStr(pos.iter().map(|(_, p)| p.status).collect()),
+            ),
+            (
+                "unit_cost",
+                Col::F64(pos.iter().map(|(_, p)| p.unit_cost).collect()),
+            ),
         ])?,
     )
 }
@@ -675,12 +940,30 @@ fn write_customers(w: &World, sizes: &mut Sizes, spend: &[f64]) -> Result<()> {
         &batch(vec![
             ("customer_id", Col::I64(cs.iter().map(|c| c.id).collect())),
             ("loyalty_tier", Col::SStr(tiers)),
-            ("home_region_id", Col::I32(cs.iter().map(|c| w.regions[c.region].id).collect())),
-            ("home_store_id", Col::I32(cs.iter().map(|c| w.locations[c.home_store].id).collect())),
-            ("signup_date", Col::Date(cs.iter().map(|c| calendar::date32(c.signup_day)).collect())),
-            ("email", Col::Str(cs.iter().map(|c| c.email.clone()).collect())),
-            ("birth_year", Col::I32(cs.iter().map(|c| c.birth_year).collect())),
-            ("marketing_opt_in", Col::Bool(cs.iter().map(|c| c.marketing_opt_in).collect())),
+            (
+                "home_region_id",
+                Col::I32(cs.iter().map(|c| w.regions[c.region].id).collect()),
+            ),
+            (
+                "home_store_id",
+                Col::I32(cs.iter().map(|c| w.locations[c.home_store].id).collect()),
+            ),
+            (
+                "signup_date",
+                Col::Date(cs.iter().map(|c| calendar::date32(c.signup_day)).collect()),
+            ),
+            (
+                "email",
+                Col::Str(cs.iter().map(|c| c.email.clone()).collect()),
+            ),
+            (
+                "birth_year",
+                Col::I32(cs.iter().map(|c| c.birth_year).collect()),
+            ),
+            (
+                "marketing_opt_in",
+                Col::Bool(cs.iter().map(|c| c.marketing_opt_in).collect()),
+            ),
         ])?,
     )
 }
@@ -689,15 +972,17 @@ fn write_digital_traffic(w: &World, sizes: &mut Sizes, conversions: &[[u32; 2]])
     let mut rng = rng::Rng::new(w.seed, "digital_traffic", 0);
     let n_regions = w.regions.len();
     // conversion rate per channel and region
-    let rates: Vec<[f64; 2]> =
-        (0..n_regions).map(|_| [rng.uniform(0.022, 0.035), rng.uniform(0.045, 0.065)]).collect();
+    let rates: Vec<[f64; 2]> = (0..n_regions)
+        .map(|_| [rng.uniform(0.022, 0.035), rng.uniform(0.045, 0.065)])
+        .collect();
     let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for d in 0..calendar::N_DAYS {
         for ch in 0..2 {
             for (r, reg) in w.regions.iter().enumerate() {
                 let conv = conversions[r * calendar::N_DAYS + d][ch];
                 let browse = 40.0 * w.traffic_factor(d, r, true);
-                let sessions = (f64::from(conv) / rates[r][ch] * rng.lognormal(0.0, 0.12)).round() as i64
+                let sessions = (f64::from(conv) / rates[r][ch] * rng.lognormal(0.0, 0.12)).round()
+                    as i64
                     + rng.poisson(browse) as i64;
                 cols.0.push(d32(d));
                 cols.1.push(channel_name(ch as u8 + 1));
@@ -734,20 +1019,53 @@ fn write_truth(
         PART,
         &batch(vec![
             ("sku_id", Col::I32(skus.iter().map(|s| s.id).collect())),
-            ("demand_class", Col::SStr(skus.iter().map(|s| CLASS_NAMES[s.class]).collect())),
-            ("base_lines_per_day", Col::F64(skus.iter().map(|s| s.rate).collect())),
-            ("mean_quantity", Col::F64(skus.iter().map(|s| s.mean_qty()).collect())),
-            ("price_elasticity", Col::F64(skus.iter().map(|s| s.elasticity).collect())),
-            ("trend_per_year", Col::F64(skus.iter().map(|s| s.trend).collect())),
-            ("weather_sensitivity", Col::F64(skus.iter().map(|s| s.weather_sensitivity).collect())),
-            ("return_rate", Col::F64(skus.iter().map(|s| s.return_rate).collect())),
-            ("shrink_rate", Col::F64(skus.iter().map(|s| s.shrink).collect())),
-            ("launch_ramp_days", Col::F64(skus.iter().map(|s| s.launch_tau).collect())),
+            (
+                "demand_class",
+                Col::SStr(skus.iter().map(|s| CLASS_NAMES[s.class]).collect()),
+            ),
+            (
+                "base_lines_per_day",
+                Col::F64(skus.iter().map(|s| s.rate).collect()),
+            ),
+            (
+                "mean_quantity",
+                Col::F64(skus.iter().map(|s| s.mean_qty()).collect()),
+            ),
+            (
+                "price_elasticity",
+                Col::F64(skus.iter().map(|s| s.elasticity).collect()),
+            ),
+            (
+                "trend_per_year",
+                Col::F64(skus.iter().map(|s| s.trend).collect()),
+            ),
+            (
+                "weather_sensitivity",
+                Col::F64(skus.iter().map(|s| s.weather_sensitivity).collect()),
+            ),
+            (
+                "return_rate",
+                Col::F64(skus.iter().map(|s| s.return_rate).collect()),
+            ),
+            (
+                "shrink_rate",
+                Col::F64(skus.iter().map(|s| s.shrink).collect()),
+            ),
+            (
+                "launch_ramp_days",
+                Col::F64(skus.iter().map(|s| s.launch_tau).collect()),
+            ),
             (
                 "price_change_date",
                 Col::DateN(
                     skus.iter()
-                        .map(|s| if s.price_change_day == i64::MAX { None } else { Some(calendar::date32(s.price_change_day)) })
+                        .map(|s| {
+                            if s.price_change_day == i64::MAX {
+                                None
+                            } else {
+                                Some(calendar::date32(s.price_change_day))
+                            }
+                        })
                         .collect(),
                 ),
             ),
@@ -802,13 +1120,46 @@ fn write_truth(
         PART,
         &batch(vec![
             ("customer_id", Col::I64(cs.iter().map(|c| c.id).collect())),
-            ("purchase_rate_per_day", Col::F64(cs.iter().map(|c| c.rate).collect())),
-            ("dropout_prob", Col::F64(cs.iter().map(|c| c.dropout).collect())),
-            ("digital_share", Col::F64(cs.iter().map(|c| c.digital_share).collect())),
-            ("basket_multiplier", Col::F64(cs.iter().map(|c| c.basket_mult).collect())),
-            ("favourite_category", Col::SStr(cs.iter().map(|c| w.category_names[c.fav_category].1).collect())),
-            ("churn_date", Col::DateN(cs.iter().map(|c| c.churn_day.map(calendar::date32)).collect())),
-            ("total_spend", Col::F64(spend.iter().map(|s| round2(*s)).collect())),
+            (
+                "purchase_rate_per_day",
+                Col::F64(cs.iter().map(|c| c.rate).collect()),
+            ),
+            (
+                "dropout_prob",
+                Col::F64(cs.iter().map(|c| c.dropout).collect()),
+            ),
+            (
+                "digital_share",
+                Col::F64(cs.iter().map(|c| c.digital_share).collect()),
+            ),
+            (
+                "app_share_of_digital",
+                Col::F64(cs.iter().map(|c| c.app_share).collect()),
+            ),
+            (
+                "basket_multiplier",
+                Col::F64(cs.iter().map(|c| c.basket_mult).collect()),
+            ),
+            (
+                "favourite_category",
+                Col::SStr(
+                    cs.iter()
+                        .map(|c| w.category_names[c.fav_category].1)
+                        .collect(),
+                ),
+            ),
+            (
+                "churn_date",
+                Col::DateN(
+                    cs.iter()
+                        .map(|c| c.churn_day.map(calendar::date32))
+                        .collect(),
+                ),
+            ),
+            (
+                "total_spend",
+                Col::F64(spend.iter().map(|s| round2(*s)).collect()),
+            ),
         ])?,
     )?;
     let sups = &w.suppliers;
@@ -817,10 +1168,22 @@ fn write_truth(
         PART,
         &batch(vec![
             ("supplier_id", Col::I32(sups.iter().map(|s| s.id).collect())),
-            ("on_time_prob", Col::F64(sups.iter().map(|s| s.on_time).collect())),
-            ("mean_delay_days_when_late", Col::F64(sups.iter().map(|s| 1.0 + s.delay_mean).collect())),
-            ("partial_fill_prob", Col::F64(sups.iter().map(|s| s.partial_prob).collect())),
-            ("reject_prob", Col::F64(sups.iter().map(|s| s.reject_prob).collect())),
+            (
+                "on_time_prob",
+                Col::F64(sups.iter().map(|s| s.on_time).collect()),
+            ),
+            (
+                "mean_delay_days_when_late",
+                Col::F64(sups.iter().map(|s| 1.0 + s.delay_mean).collect()),
+            ),
+            (
+                "partial_fill_prob",
+                Col::F64(sups.iter().map(|s| s.partial_prob).collect()),
+            ),
+            (
+                "reject_prob",
+                Col::F64(sups.iter().map(|s| s.reject_prob).collect()),
+            ),
         ])?,
     )?;
     let mut cg = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -866,11 +1229,23 @@ fn write_truth(
         &t("lost_sales"),
         PART,
         &batch(vec![
-            ("date", Col::Date(lost.iter().map(|(_, l)| d32(l.day as usize)).collect())),
-            ("sku_id", Col::I32(lost.iter().map(|(_, l)| w.skus[l.sku].id).collect())),
+            (
+                "date",
+                Col::Date(lost.iter().map(|(_, l)| d32(l.day as usize)).collect()),
+            ),
+            (
+                "sku_id",
+                Col::I32(lost.iter().map(|(_, l)| w.skus[l.sku].id).collect()),
+            ),
             ("store_id", Col::I32(lost.iter().map(|(s, _)| *s).collect())),
-            ("demand_units", Col::I32(lost.iter().map(|(_, l)| l.demand).collect())),
-            ("lost_units", Col::I32(lost.iter().map(|(_, l)| l.lost).collect())),
+            (
+                "demand_units",
+                Col::I32(lost.iter().map(|(_, l)| l.demand).collect()),
+            ),
+            (
+                "lost_units",
+                Col::I32(lost.iter().map(|(_, l)| l.lost).collect()),
+            ),
         ])?,
     )?;
     Ok(())
@@ -890,14 +1265,19 @@ fn write_marker(dir: &Path, opts: &GenerateOptions) -> Result<()> {
         "truth_dir": TRUTH_DIR,
     });
     let text = serde_json::to_string_pretty(&marker).context("encoding the dataset marker")?;
-    std::fs::write(dir.join(MARKER_FILE), text + "\n").with_context(|| format!("writing {MARKER_FILE}"))
+    std::fs::write(dir.join(MARKER_FILE), text + "\n")
+        .with_context(|| format!("writing {MARKER_FILE}"))
 }
 
 /// Read the marker of a dataset directory (scale, seed, version, ...), if it is an aisle dataset.
 pub fn read_marker(dir: &Path) -> Result<serde_json::Value> {
     let path = dir.join(MARKER_FILE);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{} is not an aisle dataset: cannot read {}", dir.display(), path.display()))?;
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "{} is not an aisle dataset: cannot read {}",
+            dir.display(),
+            path.display()
+        )
+    })?;
     serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
 }
-

@@ -58,14 +58,26 @@ pub struct Department {
 
 macro_rules! item {
     ($n:expr, $s:expr, $p:expr) => {
-        Item { name: $n, season: $s, price: $p }
+        Item {
+            name: $n,
+            season: $s,
+            price: $p,
+        }
     };
 }
 
 const FOOD_REASONS: &[(&str, f64)] = &[("quality", 0.5), ("expired", 0.3), ("damaged", 0.2)];
-const GOODS_REASONS: &[(&str, f64)] = &[("defective", 0.35), ("damaged", 0.25), ("changed_mind", 0.4)];
-const APPAREL_REASONS: &[(&str, f64)] =
-    &[("wrong_size", 0.5), ("changed_mind", 0.3), ("defective", 0.1), ("not_as_described", 0.1)];
+const GOODS_REASONS: &[(&str, f64)] = &[
+    ("defective", 0.35),
+    ("damaged", 0.25),
+    ("changed_mind", 0.4),
+];
+const APPAREL_REASONS: &[(&str, f64)] = &[
+    ("wrong_size", 0.5),
+    ("changed_mind", 0.3),
+    ("defective", 0.1),
+    ("not_as_described", 0.1),
+];
 
 pub const DEPARTMENTS: &[Department] = &[
     Department {
@@ -85,11 +97,17 @@ pub const DEPARTMENTS: &[Department] = &[
                     },
                     Subcategory {
                         name: "Pasta Sauce",
-                        items: &[item!("Tomato Pasta Sauce", A, 2.29), item!("Basil Pesto", A, 2.79)],
+                        items: &[
+                            item!("Tomato Pasta Sauce", A, 2.29),
+                            item!("Basil Pesto", A, 2.79),
+                        ],
                     },
                     Subcategory {
                         name: "Rice",
-                        items: &[item!("Basmati Rice", A, 2.49), item!("Risotto Rice", A, 2.99)],
+                        items: &[
+                            item!("Basmati Rice", A, 2.49),
+                            item!("Risotto Rice", A, 2.99),
+                        ],
                     },
                 ],
             },
@@ -121,7 +139,10 @@ pub const DEPARTMENTS: &[Department] = &[
                 subcategories: &[
                     Subcategory {
                         name: "Crisps",
-                        items: &[item!("Salted Crisps", A, 1.79), item!("Tortilla Chips", A, 1.99)],
+                        items: &[
+                            item!("Salted Crisps", A, 1.79),
+                            item!("Tortilla Chips", A, 1.99),
+                        ],
                     },
                     Subcategory {
                         name: "Dips",
@@ -154,8 +175,20 @@ pub const DEPARTMENTS: &[Department] = &[
         return_rate: 0.004,
         shrink: 0.0008,
         perishable: false,
-        brands: &["Golden Field", "Casa Nonna", "Morning Farm", "Hearthside", "Blue Hill", "Aisle Select"],
-        variants: &[("250 g", 0.6), ("500 g", 1.0), ("1 kg", 1.8), ("Organic 500 g", 1.5)],
+        brands: &[
+            "Golden Field",
+            "Casa Nonna",
+            "Morning Farm",
+            "Hearthside",
+            "Blue Hill",
+            "Aisle Select",
+        ],
+        variants: &[
+            ("250 g", 0.6),
+            ("500 g", 1.0),
+            ("1 kg", 1.8),
+            ("Organic 500 g", 1.5),
+        ],
         return_reasons: FOOD_REASONS,
     },
     Department {
@@ -171,7 +204,11 @@ pub const DEPARTMENTS: &[Department] = &[
                     },
                     Subcategory {
                         name: "Cheese",
-                        items: &[item!("Parmesan", A, 3.99), item!("Mozzarella", A, 1.49), item!("Cheddar", A, 2.79)],
+                        items: &[
+                            item!("Parmesan", A, 3.99),
+                            item!("Mozzarella", A, 1.49),
+                            item!("Cheddar", A, 2.79),
+                        ],
                     },
                 ],
             },
@@ -202,7 +239,11 @@ pub const DEPARTMENTS: &[Department] = &[
                     },
                     Subcategory {
                         name: "Vegetables",
-                        items: &[item!("Tomatoes", A, 1.99), item!("Salad Leaves", S, 1.49), item!("Potatoes", A, 2.29)],
+                        items: &[
+                            item!("Tomatoes", A, 1.99),
+                            item!("Salad Leaves", S, 1.49),
+                            item!("Potatoes", A, 2.29),
+                        ],
                     },
                 ],
             },
@@ -212,13 +253,23 @@ pub const DEPARTMENTS: &[Department] = &[
                 subcategories: &[
                     Subcategory {
                         name: "Barbecue",
-                        items: &[item!("Burger Patties", S, 4.49), item!("Grill Sausages", S, 3.99)],
+                        items: &[
+                            item!("Burger Patties", S, 4.49),
+                            item!("Grill Sausages", S, 3.99),
+                        ],
                     },
                     Subcategory {
                         name: "Meat",
-                        items: &[item!("Chicken Breast", A, 5.49), item!("Minced Beef", A, 4.99), item!("Roast Turkey", H, 24.99)],
+                        items: &[
+                            item!("Chicken Breast", A, 5.49),
+                            item!("Minced Beef", A, 4.99),
+                            item!("Roast Turkey", H, 24.99),
+                        ],
                     },
-                    Subcategory { name: "Fish", items: &[item!("Salmon Fillet", A, 6.49)] },
+                    Subcategory {
+                        name: "Fish",
+                        items: &[item!("Salmon Fillet", A, 6.49)],
+                    },
                 ],
             },
         ],
@@ -226,7 +277,13 @@ pub const DEPARTMENTS: &[Department] = &[
         return_rate: 0.006,
         shrink: 0.003,
         perishable: true,
-        brands: &["Meadow Valley", "Green Acre", "Harbour Catch", "Old Mill", "Aisle Fresh"],
+        brands: &[
+            "Meadow Valley",
+            "Green Acre",
+            "Harbour Catch",
+            "Old Mill",
+            "Aisle Fresh",
+        ],
         variants: &[("Standard", 1.0), ("Large", 1.6), ("Organic", 1.4)],
         return_reasons: FOOD_REASONS,
     },
@@ -243,7 +300,10 @@ pub const DEPARTMENTS: &[Department] = &[
                     },
                     Subcategory {
                         name: "Water & Iced Tea",
-                        items: &[item!("Sparkling Water", A, 0.79), item!("Iced Tea", S, 1.39)],
+                        items: &[
+                            item!("Sparkling Water", A, 0.79),
+                            item!("Iced Tea", S, 1.39),
+                        ],
                     },
                 ],
             },
@@ -251,7 +311,10 @@ pub const DEPARTMENTS: &[Department] = &[
                 name: "Beer & Wine",
                 event_boost: true,
                 subcategories: &[
-                    Subcategory { name: "Beer", items: &[item!("Lager", A, 1.29), item!("Pale Ale", A, 1.89)] },
+                    Subcategory {
+                        name: "Beer",
+                        items: &[item!("Lager", A, 1.29), item!("Pale Ale", A, 1.89)],
+                    },
                     Subcategory {
                         name: "Wine",
                         items: &[
@@ -280,8 +343,19 @@ pub const DEPARTMENTS: &[Department] = &[
         return_rate: 0.003,
         shrink: 0.0012,
         perishable: false,
-        brands: &["Fizzwell", "Brookline", "Highland Brew", "Vineyard Row", "Aisle Select"],
-        variants: &[("330 ml", 0.6), ("1.5 l", 1.0), ("6 x 330 ml", 3.0), ("750 ml", 1.2)],
+        brands: &[
+            "Fizzwell",
+            "Brookline",
+            "Highland Brew",
+            "Vineyard Row",
+            "Aisle Select",
+        ],
+        variants: &[
+            ("330 ml", 0.6),
+            ("1.5 l", 1.0),
+            ("6 x 330 ml", 3.0),
+            ("750 ml", 1.2),
+        ],
         return_reasons: FOOD_REASONS,
     },
     Department {
@@ -304,7 +378,10 @@ pub const DEPARTMENTS: &[Department] = &[
                 event_boost: false,
                 subcategories: &[Subcategory {
                     name: "Paper Goods",
-                    items: &[item!("Toilet Paper", A, 4.99), item!("Kitchen Towels", A, 2.99)],
+                    items: &[
+                        item!("Toilet Paper", A, 4.99),
+                        item!("Kitchen Towels", A, 2.99),
+                    ],
                 }],
             },
             Category {
@@ -317,7 +394,10 @@ pub const DEPARTMENTS: &[Department] = &[
                     },
                     Subcategory {
                         name: "Winter Care",
-                        items: &[item!("Ice Scraper", W, 3.99), item!("De-Icer Spray", W, 4.49)],
+                        items: &[
+                            item!("Ice Scraper", W, 3.99),
+                            item!("De-Icer Spray", W, 4.49),
+                        ],
                     },
                 ],
             },
@@ -354,7 +434,11 @@ pub const DEPARTMENTS: &[Department] = &[
                 event_boost: false,
                 subcategories: &[Subcategory {
                     name: "Lotions",
-                    items: &[item!("Sunscreen", S, 8.99), item!("Hand Cream", W, 3.49), item!("Lip Balm", W, 2.29)],
+                    items: &[
+                        item!("Sunscreen", S, 8.99),
+                        item!("Hand Cream", W, 3.49),
+                        item!("Lip Balm", W, 2.29),
+                    ],
                 }],
             },
         ],
@@ -374,7 +458,11 @@ pub const DEPARTMENTS: &[Department] = &[
                 event_boost: false,
                 subcategories: &[Subcategory {
                     name: "Gardening",
-                    items: &[item!("Garden Hose", S, 19.99), item!("Flower Seeds", S, 2.49), item!("Plant Pot", A, 6.99)],
+                    items: &[
+                        item!("Garden Hose", S, 19.99),
+                        item!("Flower Seeds", S, 2.49),
+                        item!("Plant Pot", A, 6.99),
+                    ],
                 }],
             },
             Category {
@@ -382,7 +470,10 @@ pub const DEPARTMENTS: &[Department] = &[
                 event_boost: false,
                 subcategories: &[Subcategory {
                     name: "Cookware",
-                    items: &[item!("Frying Pan", A, 24.99), item!("Storage Box Set", A, 12.99)],
+                    items: &[
+                        item!("Frying Pan", A, 24.99),
+                        item!("Storage Box Set", A, 12.99),
+                    ],
                 }],
             },
             Category {
@@ -414,7 +505,11 @@ pub const DEPARTMENTS: &[Department] = &[
                 event_boost: false,
                 subcategories: &[Subcategory {
                     name: "Jackets & Accessories",
-                    items: &[item!("Winter Jacket", W, 79.99), item!("Rain Jacket", A, 49.99), item!("Wool Scarf", W, 19.99)],
+                    items: &[
+                        item!("Winter Jacket", W, 79.99),
+                        item!("Rain Jacket", A, 49.99),
+                        item!("Wool Scarf", W, 19.99),
+                    ],
                 }],
             },
             Category {
@@ -422,7 +517,11 @@ pub const DEPARTMENTS: &[Department] = &[
                 event_boost: false,
                 subcategories: &[Subcategory {
                     name: "Everyday Wear",
-                    items: &[item!("Cotton T-Shirt", A, 9.99), item!("Sports Socks", A, 6.99), item!("Swim Shorts", S, 17.99)],
+                    items: &[
+                        item!("Cotton T-Shirt", A, 9.99),
+                        item!("Sports Socks", A, 6.99),
+                        item!("Swim Shorts", S, 17.99),
+                    ],
                 }],
             },
         ],
@@ -492,7 +591,11 @@ pub const DEPARTMENTS: &[Department] = &[
                 event_boost: false,
                 subcategories: &[Subcategory {
                     name: "Seasonal Gifts",
-                    items: &[item!("Advent Calendar", H, 9.99), item!("Sledge", W, 29.99), item!("Beach Ball", S, 3.99)],
+                    items: &[
+                        item!("Advent Calendar", H, 9.99),
+                        item!("Sledge", W, 29.99),
+                        item!("Beach Ball", S, 3.99),
+                    ],
                 }],
             },
         ],
@@ -551,42 +654,141 @@ pub struct RegionSpec {
 }
 
 pub const REGIONS: &[RegionSpec] = &[
-    RegionSpec { name: "North", climate: "cool", mean_temp: 7.5, amplitude: 8.5, wet: 0.42, lat: 57.0, lon: -3.5 },
-    RegionSpec { name: "South", climate: "warm", mean_temp: 13.5, amplitude: 8.0, wet: 0.28, lat: 50.8, lon: 0.2 },
-    RegionSpec { name: "East", climate: "continental", mean_temp: 9.5, amplitude: 11.0, wet: 0.30, lat: 52.6, lon: 1.4 },
-    RegionSpec { name: "West", climate: "maritime", mean_temp: 10.5, amplitude: 6.0, wet: 0.50, lat: 51.6, lon: -3.8 },
-    RegionSpec { name: "Central", climate: "temperate", mean_temp: 10.0, amplitude: 8.5, wet: 0.35, lat: 52.5, lon: -1.9 },
-    RegionSpec { name: "Northeast", climate: "cool", mean_temp: 8.5, amplitude: 8.0, wet: 0.38, lat: 55.0, lon: -1.6 },
-    RegionSpec { name: "Northwest", climate: "maritime", mean_temp: 9.5, amplitude: 7.0, wet: 0.48, lat: 53.5, lon: -2.5 },
-    RegionSpec { name: "Southwest", climate: "mild", mean_temp: 11.5, amplitude: 6.5, wet: 0.44, lat: 50.5, lon: -4.2 },
+    RegionSpec {
+        name: "North",
+        climate: "cool",
+        mean_temp: 7.5,
+        amplitude: 8.5,
+        wet: 0.42,
+        lat: 57.0,
+        lon: -3.5,
+    },
+    RegionSpec {
+        name: "South",
+        climate: "warm",
+        mean_temp: 13.5,
+        amplitude: 8.0,
+        wet: 0.28,
+        lat: 50.8,
+        lon: 0.2,
+    },
+    RegionSpec {
+        name: "East",
+        climate: "continental",
+        mean_temp: 9.5,
+        amplitude: 11.0,
+        wet: 0.30,
+        lat: 52.6,
+        lon: 1.4,
+    },
+    RegionSpec {
+        name: "West",
+        climate: "maritime",
+        mean_temp: 10.5,
+        amplitude: 6.0,
+        wet: 0.50,
+        lat: 51.6,
+        lon: -3.8,
+    },
+    RegionSpec {
+        name: "Central",
+        climate: "temperate",
+        mean_temp: 10.0,
+        amplitude: 8.5,
+        wet: 0.35,
+        lat: 52.5,
+        lon: -1.9,
+    },
+    RegionSpec {
+        name: "Northeast",
+        climate: "cool",
+        mean_temp: 8.5,
+        amplitude: 8.0,
+        wet: 0.38,
+        lat: 55.0,
+        lon: -1.6,
+    },
+    RegionSpec {
+        name: "Northwest",
+        climate: "maritime",
+        mean_temp: 9.5,
+        amplitude: 7.0,
+        wet: 0.48,
+        lat: 53.5,
+        lon: -2.5,
+    },
+    RegionSpec {
+        name: "Southwest",
+        climate: "mild",
+        mean_temp: 11.5,
+        amplitude: 6.5,
+        wet: 0.44,
+        lat: 50.5,
+        lon: -4.2,
+    },
 ];
 
 pub const TOWNS: &[&str] = &[
-    "Ashford", "Bramley", "Castleton", "Dunmore", "Elmstead", "Fairhaven", "Glenwood", "Harrowgate", "Ivybridge",
-    "Kingsmere", "Lindale", "Marshfield", "Northam", "Oakridge", "Pennington", "Queensbury", "Riverton", "Stonebridge",
-    "Thornbury", "Upton", "Valewood", "Westcliff", "Yarrow", "Zennor",
+    "Ashford",
+    "Bramley",
+    "Castleton",
+    "Dunmore",
+    "Elmstead",
+    "Fairhaven",
+    "Glenwood",
+    "Harrowgate",
+    "Ivybridge",
+    "Kingsmere",
+    "Lindale",
+    "Marshfield",
+    "Northam",
+    "Oakridge",
+    "Pennington",
+    "Queensbury",
+    "Riverton",
+    "Stonebridge",
+    "Thornbury",
+    "Upton",
+    "Valewood",
+    "Westcliff",
+    "Yarrow",
+    "Zennor",
 ];
 
 pub const FIRST_NAMES: &[&str] = &[
-    "alex", "sam", "jordan", "taylor", "morgan", "casey", "jamie", "robin", "charlie", "drew", "emma", "olivia",
-    "noah", "liam", "mia", "sofia", "lucas", "amelia", "leo", "isla", "ava", "ethan", "grace", "henry", "ivy",
-    "jack", "lily", "max", "nora", "oscar", "ruby", "theo", "zara", "aisha", "omar", "priya", "chen", "yuki",
-    "mateo", "elena",
+    "alex", "sam", "jordan", "taylor", "morgan", "casey", "jamie", "robin", "charlie", "drew",
+    "emma", "olivia", "noah", "liam", "mia", "sofia", "lucas", "amelia", "leo", "isla", "ava",
+    "ethan", "grace", "henry", "ivy", "jack", "lily", "max", "nora", "oscar", "ruby", "theo",
+    "zara", "aisha", "omar", "priya", "chen", "yuki", "mateo", "elena",
 ];
 
 pub const LAST_NAMES: &[&str] = &[
-    "smith", "jones", "brown", "taylor", "wilson", "davies", "evans", "thomas", "johnson", "roberts", "walker",
-    "wright", "robinson", "thompson", "white", "hughes", "edwards", "green", "hall", "wood", "harris", "lewis",
-    "martin", "jackson", "clarke", "clark", "turner", "hill", "scott", "cooper", "morris", "ward", "moore",
-    "king", "watson", "baker", "harrison", "morgan", "patel", "young",
+    "smith", "jones", "brown", "taylor", "wilson", "davies", "evans", "thomas", "johnson",
+    "roberts", "walker", "wright", "robinson", "thompson", "white", "hughes", "edwards", "green",
+    "hall", "wood", "harris", "lewis", "martin", "jackson", "clarke", "clark", "turner", "hill",
+    "scott", "cooper", "morris", "ward", "moore", "king", "watson", "baker", "harrison", "morgan",
+    "patel", "young",
 ];
 
 pub const EMAIL_DOMAINS: &[&str] = &["example.com", "example.net", "example.org", "mail.example"];
 
 pub const SUPPLIER_NAMES: &[&str] = &[
-    "Acme Foods", "Borealis Trading", "Crescent Supply", "Delta Provisions", "Evergreen Goods", "Fjord Imports",
-    "Granite Wholesale", "Harbor Distributors", "Indigo Brands", "Juniper Partners", "Keystone Merchants",
-    "Lakeside Produce", "Meridian Imports", "Nimbus Manufacturing", "Orchard Growers", "Pioneer Packaging",
+    "Acme Foods",
+    "Borealis Trading",
+    "Crescent Supply",
+    "Delta Provisions",
+    "Evergreen Goods",
+    "Fjord Imports",
+    "Granite Wholesale",
+    "Harbor Distributors",
+    "Indigo Brands",
+    "Juniper Partners",
+    "Keystone Merchants",
+    "Lakeside Produce",
+    "Meridian Imports",
+    "Nimbus Manufacturing",
+    "Orchard Growers",
+    "Pioneer Packaging",
 ];
 
 pub const SUPPLIER_COUNTRIES: &[(&str, i64, i64)] = &[
@@ -599,8 +801,22 @@ pub const SUPPLIER_COUNTRIES: &[(&str, i64, i64)] = &[
 ];
 
 pub const EVENT_KINDS: &[(&str, &[&str])] = &[
-    ("festival", &["Summer Festival", "Food Festival", "Music Festival", "Harbour Festival"]),
-    ("sports", &["Cup Final", "Marathon", "Derby Match", "Cycling Race"]),
+    (
+        "festival",
+        &[
+            "Summer Festival",
+            "Food Festival",
+            "Music Festival",
+            "Harbour Festival",
+        ],
+    ),
+    (
+        "sports",
+        &["Cup Final", "Marathon", "Derby Match", "Cycling Race"],
+    ),
     ("concert", &["Open-Air Concert", "Stadium Concert"]),
-    ("market", &["Farmers Market", "Christmas Market", "Street Fair"]),
+    (
+        "market",
+        &["Farmers Market", "Christmas Market", "Street Fair"],
+    ),
 ];

@@ -75,23 +75,40 @@ pub fn batch(cols: Vec<(&'static str, Col)>) -> Result<RecordBatch> {
 fn properties() -> Result<WriterProperties> {
     Ok(WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-        .set_created_by(format!("aisle {} demo generator", env!("CARGO_PKG_VERSION")))
-        .set_max_row_group_size(1 << 20)
+        .set_created_by(format!(
+            "aisle {} demo generator",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .set_max_row_group_row_count(Some(1 << 20))
         .build())
 }
 
 /// Write one batch to `path` (creating parent directories); returns the file's size in bytes.
 pub fn write(path: &Path, batch: &RecordBatch) -> Result<u64> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
-    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut writer = ArrowWriter::try_new(std::io::BufWriter::with_capacity(1 << 20, file), batch.schema(), Some(properties()?))
-        .with_context(|| format!("opening a Parquet writer for {}", path.display()))?;
-    writer.write(batch).with_context(|| format!("writing {}", path.display()))?;
-    let inner = writer.into_inner().with_context(|| format!("finishing {}", path.display()))?;
-    let file = inner.into_inner().map_err(|e| anyhow::anyhow!("flushing {}: {}", path.display(), e.error()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut writer = ArrowWriter::try_new(
+        std::io::BufWriter::with_capacity(1 << 20, file),
+        batch.schema(),
+        Some(properties()?),
+    )
+    .with_context(|| format!("opening a Parquet writer for {}", path.display()))?;
+    writer
+        .write(batch)
+        .with_context(|| format!("writing {}", path.display()))?;
+    let inner = writer
+        .into_inner()
+        .with_context(|| format!("finishing {}", path.display()))?;
+    let file = inner
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("flushing {}: {}", path.display(), e.error()))?;
     file.sync_all().ok();
     drop(file);
-    Ok(std::fs::metadata(path).with_context(|| format!("reading the size of {}", path.display()))?.len())
+    Ok(std::fs::metadata(path)
+        .with_context(|| format!("reading the size of {}", path.display()))?
+        .len())
 }

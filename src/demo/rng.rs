@@ -285,7 +285,9 @@ impl Cumulative {
     }
     pub fn pick(&self, rng: &mut Rng) -> usize {
         let x = rng.f64() * self.total();
-        self.cum.partition_point(|c| *c <= x).min(self.cum.len().saturating_sub(1))
+        self.cum
+            .partition_point(|c| *c <= x)
+            .min(self.cum.len().saturating_sub(1))
     }
 }
 
@@ -311,7 +313,10 @@ mod tests {
         let n = 20_000;
         for lambda in [0.3, 5.0, 40.0] {
             let m: f64 = (0..n).map(|_| r.poisson(lambda) as f64).sum::<f64>() / n as f64;
-            assert!((m - lambda).abs() < 0.05 * lambda + 0.02, "poisson {lambda}: {m}");
+            assert!(
+                (m - lambda).abs() < 0.05 * lambda + 0.02,
+                "poisson {lambda}: {m}"
+            );
         }
         let g: f64 = (0..n).map(|_| r.gamma(2.0, 3.0)).sum::<f64>() / n as f64;
         assert!((g - 6.0).abs() < 0.2, "gamma {g}");

@@ -15,7 +15,7 @@ const DIGITAL_SLOTS: f64 = 3.2;
 /// Share of a loyal customer's basket slots drawn from their favourite category.
 const FAV_SHARE: f64 = 0.3;
 /// Safety factor of the store planners.
-const Z: f64 = 1.25;
+const Z: f64 = 1.5;
 /// Planner smoothing constant (exponentially weighted mean of daily units on in-stock days).
 const ALPHA: f64 = 0.07;
 
@@ -29,12 +29,12 @@ fn dept_dow(dept: usize, dow: usize) -> f64 {
 }
 
 const STORE_HOURS: [f64; 24] = [
-    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.8, 1.0, 1.1, 1.4, 1.3, 1.0, 1.0, 1.2, 1.6, 1.8, 1.4, 0.9,
-    0.5, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.8, 1.0, 1.1, 1.4, 1.3, 1.0, 1.0, 1.2, 1.6, 1.8,
+    1.4, 0.9, 0.5, 0.0, 0.0,
 ];
 const DIGITAL_HOURS: [f64; 24] = [
-    0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.8, 0.9, 1.0, 1.0, 1.1, 1.0, 0.9, 0.9, 1.0, 1.1, 1.3, 1.6, 1.8,
-    1.6, 1.0, 0.5,
+    0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.8, 0.9, 1.0, 1.0, 1.1, 1.0, 0.9, 0.9, 1.0, 1.1,
+    1.3, 1.6, 1.8, 1.6, 1.0, 0.5,
 ];
 
 pub struct Series {
@@ -226,7 +226,11 @@ impl LocState {
             }
             let lines = orders as f64 * (1.0 + DIGITAL_SLOTS) / days.max(1) as f64;
             let total_base: f64 = series.iter().map(|s| s.base).sum();
-            if total_base > 0.0 { lines / total_base } else { 1.0 }
+            if total_base > 0.0 {
+                lines / total_base
+            } else {
+                1.0
+            }
         } else {
             1.0
         };
@@ -248,7 +252,10 @@ impl LocState {
     fn planned_units(&self, world: &World, si: usize, d: usize) -> f64 {
         let s = &self.series[si];
         let sku = &world.skus[s.sku];
-        s.base * self.volume * world.season_curve[sku.season as usize][d.min(N_DAYS - 1)] * sku.mean_qty()
+        s.base
+            * self.volume
+            * world.season_curve[sku.season as usize][d.min(N_DAYS - 1)]
+            * sku.mean_qty()
     }
 
     /// The order-up-to level for a series given its planning rate.
@@ -290,18 +297,33 @@ impl LocState {
         }
         let mut received = qty;
         if rng.bool(sup.partial_prob) {
-            received = ((qty as f64 * rng.uniform(0.4, 0.95)).round() as i64).clamp(1, (qty - 1).max(1));
+            received =
+                ((qty as f64 * rng.uniform(0.4, 0.95)).round() as i64).clamp(1, (qty - 1).max(1));
         }
         let mut rejected = 0;
         if rng.bool(sup.reject_prob) {
-            rejected = ((received as f64 * rng.uniform(0.05, 0.35)).round() as i64).clamp(1, received);
+            rejected =
+                ((received as f64 * rng.uniform(0.05, 0.35)).round() as i64).clamp(1, received);
         }
         self.series[si].on_order += qty;
         let (received_day, status, rec, rej) = if rd >= N_DAYS {
             (None, "open", 0, 0)
         } else {
-            self.receipts[rd].push(Receipt { series: si as u32, accepted: received - rejected, ordered: qty });
-            (Some(rd as u32), if received < qty { "partial" } else { "received" }, received, rejected)
+            self.receipts[rd].push(Receipt {
+                series: si as u32,
+                accepted: received - rejected,
+                ordered: qty,
+            });
+            (
+                Some(rd as u32),
+                if received < qty {
+                    "partial"
+                } else {
+                    "received"
+                },
+                received,
+                rejected,
+            )
         };
         out.pos.push(PoOut {
             sku: sku_i,
@@ -401,7 +423,9 @@ impl LocState {
                 w *= (sku.price1 / sku.price0).powf(-0.5 * sku.elasticity);
             }
             if sku.weather_sensitivity != 0.0 {
-                w *= (sku.weather_sensitivity * temp_anomaly).exp().clamp(0.3, 3.0);
+                w *= (sku.weather_sensitivity * temp_anomaly)
+                    .exp()
+                    .clamp(0.3, 3.0);
             }
             if sku.event_boost && event > 1.0 {
                 w *= 1.0 + 1.5 * (event - 1.0);
@@ -441,12 +465,26 @@ impl LocState {
             let ident = &world.cust_txns[self.loc * N_DAYS + d];
             let mut ident_lines = 0.0;
             for (c, ch) in ident {
-                let hours = if *ch == CH_STORE { &STORE_HOURS } else { &DIGITAL_HOURS };
+                let hours = if *ch == CH_STORE {
+                    &STORE_HOURS
+                } else {
+                    &DIGITAL_HOURS
+                };
                 let h = self.rng.weighted(hours);
                 let secs = (h * 3600) as u32 + self.rng.below(3600) as u32;
                 let mult = world.customers[*c as usize].basket_mult;
-                ident_lines += 1.0 + mult * if *ch == CH_STORE { ANON_SLOTS } else { DIGITAL_SLOTS };
-                txns.push(Txn { secs, customer: *c, channel: *ch });
+                ident_lines += 1.0
+                    + mult
+                        * if *ch == CH_STORE {
+                            ANON_SLOTS
+                        } else {
+                            DIGITAL_SLOTS
+                        };
+                txns.push(Txn {
+                    secs,
+                    customer: *c,
+                    channel: *ch,
+                });
             }
             if l.format == Format::Store {
                 let mut traffic = world.traffic_factor(d, region, false) * (l.growth * years).exp();
@@ -460,7 +498,11 @@ impl LocState {
                 for _ in 0..n {
                     let h = self.rng.weighted(&STORE_HOURS);
                     let secs = (h * 3600) as u32 + self.rng.below(3600) as u32;
-                    txns.push(Txn { secs, customer: u32::MAX, channel: CH_STORE });
+                    txns.push(Txn {
+                        secs,
+                        customer: u32::MAX,
+                        channel: CH_STORE,
+                    });
                 }
             }
         }
@@ -471,8 +513,16 @@ impl LocState {
         let mut items: Vec<(usize, i64)> = Vec::with_capacity(16);
         for t in &txns {
             items.clear();
-            let mult = if t.customer == u32::MAX { 1.0 } else { world.customers[t.customer as usize].basket_mult };
-            let slots_mean = if t.channel == CH_STORE { ANON_SLOTS } else { DIGITAL_SLOTS } * mult;
+            let mult = if t.customer == u32::MAX {
+                1.0
+            } else {
+                world.customers[t.customer as usize].basket_mult
+            };
+            let slots_mean = if t.channel == CH_STORE {
+                ANON_SLOTS
+            } else {
+                DIGITAL_SLOTS
+            } * mult;
             let slots = 1 + self.rng.poisson(slots_mean);
             let fav = if t.customer == u32::MAX {
                 None
@@ -510,7 +560,10 @@ impl LocState {
                     let grp = &world.groups[g];
                     for m in &grp.members[1..] {
                         let ms = self.by_sku[*m];
-                        if ms >= 0 && self.series[ms as usize].weight > 0.0 && self.rng.bool(grp.prob) {
+                        if ms >= 0
+                            && self.series[ms as usize].weight > 0.0
+                            && self.rng.bool(grp.prob)
+                        {
                             let mq = 1 + self.rng.poisson(world.skus[*m].qty_extra) as i64;
                             merge(&mut items, ms as usize, mq);
                         }
@@ -538,7 +591,11 @@ impl LocState {
                 let net = round2(sold as f64 * unit_price - discount);
                 s.day_revenue += net;
                 let ret = if self.rng.bool(sku.return_rate) {
-                    let rq = if sold > 1 && self.rng.bool(0.3) { sold } else { 1 };
+                    let rq = if sold > 1 && self.rng.bool(0.3) {
+                        sold
+                    } else {
+                        1
+                    };
                     let mean_delay = if sku.perishable { 1.5 } else { 6.0 };
                     let mut rd = d + 1 + (self.rng.geometric(mean_delay) as usize).min(44);
                     if rd < N_DAYS && calendar::is_closed(rd) {
@@ -547,7 +604,11 @@ impl LocState {
                     let reasons = DEPARTMENTS[sku.dept].return_reasons;
                     let w: Vec<f64> = reasons.iter().map(|r| r.1).collect();
                     let reason = reasons[self.rng.weighted(&w)].0;
-                    if rd < N_DAYS { Some((rd as u32, rq as i32, reason)) } else { None }
+                    if rd < N_DAYS {
+                        Some((rd as u32, rq as i32, reason))
+                    } else {
+                        None
+                    }
                 } else {
                     None
                 };

@@ -98,9 +98,6 @@ impl Location {
     pub fn sells(&self) -> bool {
         self.format != Format::Dc
     }
-    pub fn is_open(&self, d: usize) -> bool {
-        d as i64 >= self.open_day && !calendar::is_closed(d)
-    }
 }
 
 pub struct Sku {
@@ -149,10 +146,18 @@ pub struct Sku {
 
 impl Sku {
     pub fn regular_price(&self, d: usize) -> f64 {
-        if d as i64 >= self.price_change_day { self.price1 } else { self.price0 }
+        if d as i64 >= self.price_change_day {
+            self.price1
+        } else {
+            self.price0
+        }
     }
     pub fn cost(&self, d: usize) -> f64 {
-        if d as i64 >= self.price_change_day { self.cost1 } else { self.cost0 }
+        if d as i64 >= self.price_change_day {
+            self.cost1
+        } else {
+            self.cost0
+        }
     }
     pub fn mean_qty(&self) -> f64 {
         1.0 + self.qty_extra
@@ -260,7 +265,6 @@ pub struct Customer {
 pub const CH_STORE: u8 = 0;
 pub const CH_WEB: u8 = 1;
 pub const CH_APP: u8 = 2;
-pub const CHANNELS: [&str; 3] = ["store", "web", "app"];
 
 /// Weekday traffic profiles (Monday first).
 pub const STORE_DOW: [f64; 7] = [0.84, 0.80, 0.86, 0.95, 1.16, 1.38, 1.01];
@@ -268,7 +272,6 @@ pub const DIGITAL_DOW: [f64; 7] = [1.12, 1.02, 1.0, 0.98, 0.88, 0.86, 1.14];
 
 pub struct World {
     pub seed: u64,
-    pub scale: f64,
     pub counts: Counts,
     pub regions: Vec<Region>,
     pub locations: Vec<Location>,
@@ -320,7 +323,11 @@ fn cos_year(doy: usize, peak: f64) -> f64 {
 /// Weather multiplier on store traffic (heavy rain keeps people home) and digital (and the reverse).
 pub fn rain_factor(mm: f64, digital: bool) -> f64 {
     let heavy = (mm / 10.0).min(1.5);
-    if digital { 1.0 + 0.12 * heavy } else { 1.0 - 0.09 * heavy }
+    if digital {
+        1.0 + 0.12 * heavy
+    } else {
+        1.0 - 0.09 * heavy
+    }
 }
 
 impl World {
@@ -328,7 +335,6 @@ impl World {
         let counts = Counts::for_scale(scale);
         let mut w = World {
             seed,
-            scale,
             counts: counts.clone(),
             regions: Vec::new(),
             locations: Vec::new(),
@@ -382,12 +388,13 @@ impl World {
             use chrono::Datelike;
             let (m, day) = (x.month(), x.day());
             curves[0][d] = 1.0 + 0.06 * cos_year(doy, 350.0);
-            curves[1][d] = (1.1 * cos_year(doy, 196.0)).exp();
-            curves[2][d] = (0.95 * cos_year(doy, 12.0)).exp();
+            curves[1][d] = (0.85 * cos_year(doy, 196.0)).exp();
+            curves[2][d] = (0.75 * cos_year(doy, 12.0)).exp();
             curves[3][d] = if m == 12 && day <= 24 {
                 0.3 + 7.0 * (-0.5 * ((day as f64 - 20.0) / 9.0).powi(2)).exp()
             } else if m == 11 {
-                0.3 + 7.0 * (-0.5 * ((day as f64 - 50.0) / 9.0).powi(2)).exp() + 0.6 * (day as f64 / 30.0)
+                0.3 + 7.0 * (-0.5 * ((day as f64 - 50.0) / 9.0).powi(2)).exp()
+                    + 0.6 * (day as f64 / 30.0)
             } else if m == 12 {
                 0.6
             } else {
@@ -430,7 +437,11 @@ impl World {
                 1.0
             };
             self.chain_store[d] = base * hol;
-            let dig_hol = if m == 11 && (24..=27).contains(&day) { 1.6 } else { hol.max(if hol == 0.0 { 0.0 } else { 0.9 }) };
+            let dig_hol = if m == 11 && (24..=27).contains(&day) {
+                1.6
+            } else {
+                hol.max(if hol == 0.0 { 0.0 } else { 0.9 })
+            };
             self.chain_digital[d] = base * dig_hol;
         }
     }
@@ -441,7 +452,11 @@ impl World {
         for r in 0..c.regions {
             let spec = &names::REGIONS[r % names::REGIONS.len()];
             let round = r / names::REGIONS.len();
-            let name = if round == 0 { spec.name.to_string() } else { format!("{} {}", spec.name, round + 1) };
+            let name = if round == 0 {
+                spec.name.to_string()
+            } else {
+                format!("{} {}", spec.name, round + 1)
+            };
             self.regions.push(Region {
                 id: r as i32 + 1,
                 name,
@@ -463,11 +478,17 @@ impl World {
             let round = town / names::TOWNS.len();
             town += 1;
             let _ = rng;
-            if round == 0 { t.to_string() } else { format!("{t} {}", round + 1) }
+            if round == 0 {
+                t.to_string()
+            } else {
+                format!("{t} {}", round + 1)
+            }
         };
         for k in 0..c.regular_stores {
             let region = k % n_regions;
-            let size_sqm = (rng.lognormal_mean(3000.0, 0.45)).clamp(900.0, 9000.0).round() as i32;
+            let size_sqm = (rng.lognormal_mean(3000.0, 0.45))
+                .clamp(900.0, 9000.0)
+                .round() as i32;
             // the last regular store of the first round opens during the calendar
             let open_day = if k == c.regular_stores - 1 {
                 calendar::day_of(2023, 9, 1)
@@ -486,9 +507,9 @@ impl World {
                 lon: reg.lon + rng.uniform(-0.9, 0.9),
                 size_sqm,
                 serving_dc: None,
-                size_factor: (size_sqm as f64 / 3000.0).powf(0.8),
-                growth: rng.normal_ms(0.03, 0.05),
-                range_fraction: (0.45 + 0.45 * ((size_sqm as f64 - 900.0) / 6000.0).clamp(0.0, 1.0)),
+                size_factor: (size_sqm as f64 / 3000.0).powf(0.5),
+                growth: rng.normal_ms(0.01, 0.04),
+                range_fraction: (0.3 + 0.35 * ((size_sqm as f64 - 900.0) / 6000.0).clamp(0.0, 1.0)),
                 review_days: [false; 7],
                 count_offset: rng.below(91) as usize,
             });
@@ -509,7 +530,7 @@ impl World {
                 serving_dc: None,
                 size_factor: 1.0,
                 growth: rng.normal_ms(0.12, 0.04),
-                range_fraction: 0.55,
+                range_fraction: 0.25,
                 review_days: [false; 7],
                 count_offset: rng.below(91) as usize,
             });
@@ -549,7 +570,11 @@ impl World {
         for l in locs.iter_mut() {
             if l.format != Format::Dc && !dc_ids.is_empty() {
                 // the DC serving the region (round robin when there are fewer DCs than regions)
-                let dc = dc_ids.iter().find(|(_, r)| *r == l.region).copied().unwrap_or(dc_ids[l.region % dc_ids.len()]);
+                let dc = dc_ids
+                    .iter()
+                    .find(|(_, r)| *r == l.region)
+                    .copied()
+                    .unwrap_or(dc_ids[l.region % dc_ids.len()]);
                 l.serving_dc = Some(dc.0);
             }
         }
@@ -580,10 +605,18 @@ impl World {
                 self.temp_normal[r][d] = normal;
                 self.temp[r][d] = (t * 10.0).round() / 10.0;
                 let wet_base = (reg.wet * (1.0 + 0.25 * cos_year(doy, 350.0))).min(0.9);
-                let p = if wet_prev { (wet_base + 0.25).min(0.92) } else { wet_base * 0.75 };
+                let p = if wet_prev {
+                    (wet_base + 0.25).min(0.92)
+                } else {
+                    wet_base * 0.75
+                };
                 let wet = rng.bool(p);
                 wet_prev = wet;
-                self.precip[r][d] = if wet { ((rng.gamma(0.85, 5.5) + 0.1) * 10.0).round() / 10.0 } else { 0.0 };
+                self.precip[r][d] = if wet {
+                    ((rng.gamma(0.85, 5.5) + 0.1) * 10.0).round() / 10.0
+                } else {
+                    0.0
+                };
             }
         }
     }
@@ -615,11 +648,15 @@ impl World {
                     _ => 1,
                 };
                 let end = (start + len - 1).min(N_DAYS - 1);
-                if evs.iter().any(|e| e.region == r && e.start <= end + 1 && start <= e.end + 1) {
+                if evs
+                    .iter()
+                    .any(|e| e.region == r && e.start <= end + 1 && start <= e.end + 1)
+                {
                     continue;
                 }
                 let lift = rng.uniform(0.08, 0.35);
-                let attendance = ((lift * 120_000.0 + rng.uniform(0.0, 8000.0)) / 100.0).round() as i32 * 100;
+                let attendance =
+                    ((lift * 120_000.0 + rng.uniform(0.0, 8000.0)) / 100.0).round() as i32 * 100;
                 evs.push(Event {
                     id: 0,
                     region: r,
@@ -647,7 +684,11 @@ impl World {
         for k in 0..self.counts.suppliers {
             let base = names::SUPPLIER_NAMES[k % names::SUPPLIER_NAMES.len()];
             let round = k / names::SUPPLIER_NAMES.len();
-            let name = if round == 0 { base.to_string() } else { format!("{base} {}", round + 1) };
+            let name = if round == 0 {
+                base.to_string()
+            } else {
+                format!("{base} {}", round + 1)
+            };
             let ci = rng.weighted(&[0.35, 0.2, 0.2, 0.1, 0.15]);
             let (country, lmin, lmax) = names::SUPPLIER_COUNTRIES[ci];
             let far = country == "CN";
@@ -660,11 +701,26 @@ impl World {
                 payment_terms_days: [14, 30, 30, 45, 60][rng.below(5) as usize],
                 lead_min: lmin,
                 lead_max: lmax,
-                on_time: if unreliable { rng.uniform(0.35, 0.6) } else { rng.uniform(0.7, 0.95) },
-                delay_mean: if far { rng.uniform(2.0, 6.0) } else { rng.uniform(0.5, 2.5) }
-                    * if unreliable { 1.8 } else { 1.0 },
-                partial_prob: if unreliable { rng.uniform(0.1, 0.25) } else { rng.uniform(0.01, 0.08) },
-                reject_prob: if unreliable { rng.uniform(0.03, 0.08) } else { rng.uniform(0.003, 0.025) },
+                on_time: if unreliable {
+                    rng.uniform(0.35, 0.6)
+                } else {
+                    rng.uniform(0.7, 0.95)
+                },
+                delay_mean: if far {
+                    rng.uniform(2.0, 6.0)
+                } else {
+                    rng.uniform(0.5, 2.5)
+                } * if unreliable { 1.8 } else { 1.0 },
+                partial_prob: if unreliable {
+                    rng.uniform(0.1, 0.25)
+                } else {
+                    rng.uniform(0.01, 0.08)
+                },
+                reject_prob: if unreliable {
+                    rng.uniform(0.03, 0.08)
+                } else {
+                    rng.uniform(0.003, 0.025)
+                },
             });
         }
     }
@@ -705,17 +761,39 @@ impl World {
         let mut priority: Vec<usize> = Vec::new();
         let mut rest: Vec<usize> = Vec::new();
         let is_priority = |name: &str| {
-            names::COMPLEMENT_RULES.iter().any(|g| g.contains(&name)) || names::PRIORITY_ITEMS.contains(&name)
+            names::COMPLEMENT_RULES.iter().any(|g| g.contains(&name))
+                || names::PRIORITY_ITEMS.contains(&name)
         };
         for (i, f) in flat.iter().enumerate() {
-            if is_priority(f.item.name) { priority.push(i) } else { rest.push(i) }
+            if is_priority(f.item.name) {
+                priority.push(i)
+            } else {
+                rest.push(i)
+            }
         }
         rng.shuffle(&mut priority);
         rng.shuffle(&mut rest);
         let order: Vec<usize> = priority.into_iter().chain(rest).collect();
+        // after one SKU of every item, all-year items get two SKUs for each seasonal one
+        let later: Vec<usize> = order
+            .iter()
+            .flat_map(|i| {
+                let n = if flat[*i].item.season == Season::AllYear {
+                    2
+                } else {
+                    1
+                };
+                std::iter::repeat_n(*i, n)
+            })
+            .collect();
         let mut per_item = vec![0usize; flat.len()];
         for k in 0..self.counts.skus {
-            per_item[order[k % order.len()]] += 1;
+            let i = if k < order.len() {
+                order[k]
+            } else {
+                later[(k - order.len()) % later.len()]
+            };
+            per_item[i] += 1;
         }
         let mut used_names = std::collections::BTreeSet::new();
         let n_sup = self.suppliers.len();
@@ -741,21 +819,31 @@ impl World {
                     used_names.insert(name.clone());
                 }
                 let price0 = shelf_price(
-                    f.item.price * vmult * if private_label { 0.78 } else { rng.uniform(0.9, 1.25) },
+                    f.item.price
+                        * vmult
+                        * if private_label {
+                            0.78
+                        } else {
+                            rng.uniform(0.9, 1.25)
+                        },
                 );
                 let margin = rng.uniform(0.22, 0.45);
                 let cost0 = round2(price0 * (1.0 - margin));
                 let (price_change_day, price1, cost1) = if rng.bool(0.6) {
                     let day = rng.int(60, 680);
                     let up = rng.uniform(1.03, 1.11);
-                    (day, shelf_price(price0 * up).max(price0 + 0.1), round2(cost0 * up))
+                    (
+                        day,
+                        shelf_price(price0 * up).max(price0 + 0.1),
+                        round2(cost0 * up),
+                    )
                 } else {
                     (i64::MAX, price0, cost0)
                 };
                 let class = rng.weighted(&dept.class_mix);
                 let rate = match class {
-                    0 => rng.lognormal_mean(3.2, 0.45),
-                    1 => rng.lognormal_mean(1.15, 0.35),
+                    0 => rng.lognormal_mean(4.0, 0.3),
+                    1 => rng.lognormal_mean(3.0, 0.25),
                     2 => rng.lognormal_mean(0.25, 0.45),
                     _ => rng.lognormal_mean(0.13, 0.35),
                 };
@@ -775,7 +863,11 @@ impl World {
                     case_options[rng.below(case_options.len() as u64) as usize]
                 };
                 let launches = rng.bool(0.12);
-                let launch_day = if launches { rng.int(31, 640) } else { -rng.int(30, 4500) };
+                let launch_day = if launches {
+                    rng.int(31, 640)
+                } else {
+                    -rng.int(30, 4500)
+                };
                 let weather_sensitivity = match f.item.season {
                     Season::Summer => rng.uniform(0.04, 0.08),
                     Season::Winter => -rng.uniform(0.03, 0.06),
@@ -785,7 +877,9 @@ impl World {
                 let price_sensitive = rng.bool(0.25);
                 let supplier = {
                     // suppliers specialise by department
-                    let candidates: Vec<usize> = (0..n_sup).filter(|s| s % DEPARTMENTS.len() == f.dept % n_sup.min(DEPARTMENTS.len())).collect();
+                    let candidates: Vec<usize> = (0..n_sup)
+                        .filter(|s| s % DEPARTMENTS.len() == f.dept % n_sup.min(DEPARTMENTS.len()))
+                        .collect();
                     if candidates.is_empty() {
                         rng.below(n_sup as u64) as usize
                     } else {
@@ -818,11 +912,15 @@ impl World {
                     class,
                     rate,
                     qty_extra,
-                    elasticity: if price_sensitive { rng.uniform(2.5, 4.0) } else { rng.uniform(0.6, 1.8) },
+                    elasticity: if price_sensitive {
+                        rng.uniform(2.5, 4.0)
+                    } else {
+                        rng.uniform(0.6, 1.8)
+                    },
                     trend: rng.normal_ms(0.0, 0.15),
                     weather_sensitivity,
                     return_rate: (dept.return_rate * rng.lognormal_mean(1.0, 0.6)).min(0.3),
-                    shrink: dept.shrink * rng.lognormal_mean(1.0, 0.5),
+                    shrink: 0.5 * dept.shrink * rng.lognormal_mean(1.0, 0.5),
                     supplier,
                     lead_time,
                     moq: case_pack * if rng.bool(0.2) { 2 } else { 1 },
@@ -869,13 +967,18 @@ impl World {
                 });
             }
         }
-        self.supplier_products.sort_by_key(|sp| (sp.supplier, sp.sku));
+        self.supplier_products
+            .sort_by_key(|sp| (sp.supplier, sp.sku));
     }
 
     fn build_groups(&mut self) {
         let mut rng = Rng::new(self.seed, "complements", 0);
         let by_item = |skus: &Vec<Sku>, name: &str| -> Vec<usize> {
-            skus.iter().enumerate().filter(|(_, s)| s.item == name).map(|(i, _)| i).collect()
+            skus.iter()
+                .enumerate()
+                .filter(|(_, s)| s.item == name)
+                .map(|(i, _)| i)
+                .collect()
         };
         for rule in names::COMPLEMENT_RULES {
             let anchors = by_item(&self.skus, rule[0]);
@@ -890,7 +993,11 @@ impl World {
                 if members.len() >= 2 {
                     let id = self.groups.len() as i32 + 1;
                     self.skus[a].anchors = Some(self.groups.len());
-                    self.groups.push(ComplementGroup { id, members, prob: rng.uniform(0.25, 0.5) });
+                    self.groups.push(ComplementGroup {
+                        id,
+                        members,
+                        prob: rng.uniform(0.25, 0.5),
+                    });
                 }
             }
         }
@@ -898,15 +1005,16 @@ impl World {
 
     fn build_promotions(&mut self) {
         let mut rng = Rng::new(self.seed, "promotions", 0);
-        let selling: Vec<usize> =
-            (0..self.locations.len()).filter(|l| self.locations[*l].format == Format::Store).collect();
+        let selling: Vec<usize> = (0..self.locations.len())
+            .filter(|l| self.locations[*l].format == Format::Store)
+            .collect();
         let n_regions = self.regions.len();
         let mut promos: Vec<Promo> = Vec::new();
         for (i, sku) in self.skus.iter().enumerate() {
             let mut mine: Vec<(usize, usize)> = Vec::new();
             let first = sku.launch_day.max(0) as usize;
             if rng.bool(0.75) {
-                let n = rng.poisson(4.5) as usize;
+                let n = rng.poisson(8.0) as usize;
                 for _ in 0..n {
                     if first + 20 >= N_DAYS {
                         break;
@@ -920,15 +1028,24 @@ impl World {
                     if mine.iter().any(|(s, e)| start <= e + 5 && *s <= end + 5) {
                         continue;
                     }
-                    let scope = match rng.weighted(&[0.55, 0.3, 0.15]) {
+                    let scope = match rng.weighted(&[0.5, 0.35, 0.15]) {
                         0 => Scope::Region(rng.below(n_regions as u64) as usize),
                         1 => Scope::Chain,
                         _ => Scope::Store(selling[rng.below(selling.len() as u64) as usize]),
                     };
-                    let discount = [0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5][rng.weighted(&[3.0, 3.0, 3.0, 2.0, 2.0, 1.0, 0.5])];
+                    let discount = [0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5]
+                        [rng.weighted(&[3.0, 3.0, 3.0, 2.0, 2.0, 1.0, 0.5])];
                     let kind = ["price_cut", "multibuy", "feature"][rng.weighted(&[0.6, 0.2, 0.2])];
                     mine.push((start, end));
-                    promos.push(Promo { id: 0, sku: i, scope, start, end, discount, kind });
+                    promos.push(Promo {
+                        id: 0,
+                        sku: i,
+                        scope,
+                        start,
+                        end,
+                        discount,
+                        kind,
+                    });
                 }
             }
             // end-of-season clearance of holiday lines
@@ -936,9 +1053,20 @@ impl World {
                 for y in [0usize, 365] {
                     let start = y + 361; // 27 December
                     let end = (start + 9).min(N_DAYS - 1);
-                    if start < N_DAYS && start >= first && !mine.iter().any(|(s, e)| start <= *e && *s <= end) {
+                    if start < N_DAYS
+                        && start >= first
+                        && !mine.iter().any(|(s, e)| start <= *e && *s <= end)
+                    {
                         mine.push((start, end));
-                        promos.push(Promo { id: 0, sku: i, scope: Scope::Chain, start, end, discount: 0.5, kind: "clearance" });
+                        promos.push(Promo {
+                            id: 0,
+                            sku: i,
+                            scope: Scope::Chain,
+                            start,
+                            end,
+                            discount: 0.5,
+                            kind: "clearance",
+                        });
                     }
                 }
             }
@@ -955,7 +1083,11 @@ impl World {
         let n_regions = self.regions.len();
         let mut rng = Rng::new(self.seed, "ranging", 0);
         self.region_pref = (0..n_regions)
-            .map(|_| (0..self.n_categories).map(|_| rng.lognormal_mean(1.0, 0.35)).collect())
+            .map(|_| {
+                (0..self.n_categories)
+                    .map(|_| rng.lognormal_mean(1.0, 0.25))
+                    .collect()
+            })
             .collect();
         let class_boost = [1.5, 1.0, 0.7, 0.6];
         let mut ranges = Vec::with_capacity(self.locations.len());
@@ -980,13 +1112,15 @@ impl World {
                 .iter()
                 .enumerate()
                 .filter(|(_, c)| **c)
-                .map(|(i, _)| (i, rng.lognormal_mean(1.0, 0.3)))
+                .map(|(i, _)| (i, rng.lognormal_mean(1.0, 0.2)))
                 .collect();
             ranges.push(r);
         }
         // every SKU is sold somewhere: the largest store carries what nobody else does
         let largest = (0..self.locations.len())
-            .filter(|l| self.locations[*l].format == Format::Store && self.locations[*l].open_day < 0)
+            .filter(|l| {
+                self.locations[*l].format == Format::Store && self.locations[*l].open_day < 0
+            })
             .max_by_key(|l| self.locations[*l].size_sqm)
             .unwrap_or(0);
         for i in 0..self.skus.len() {
@@ -1035,30 +1169,56 @@ impl World {
         for c in 0..n {
             let mut rng = Rng::new(self.seed, "customer", c as u64);
             let region = rng.weighted(&region_w);
-            let signup_day = if rng.bool(0.55) { -rng.int(1, 730) } else { rng.int(0, 700) };
+            let signup_day = if rng.bool(0.55) {
+                -rng.int(1, 730)
+            } else {
+                rng.int(0, 700)
+            };
             let stores: Vec<usize> = (0..self.locations.len())
                 .filter(|l| {
                     let loc = &self.locations[*l];
-                    loc.format == Format::Store && loc.region == region && loc.open_day <= signup_day.max(0)
+                    loc.format == Format::Store
+                        && loc.region == region
+                        && loc.open_day <= signup_day.max(0)
                 })
                 .collect();
-            let weights: Vec<f64> = stores.iter().map(|l| self.locations[*l].size_sqm as f64).collect();
-            let home_store = if stores.is_empty() { 0 } else { stores[rng.weighted(&weights)] };
+            let weights: Vec<f64> = stores
+                .iter()
+                .map(|l| self.locations[*l].size_sqm as f64)
+                .collect();
+            let home_store = if stores.is_empty() {
+                0
+            } else {
+                stores[rng.weighted(&weights)]
+            };
             let birth_year = 1945 + (rng.beta(2.0, 2.2) * 62.0) as i32;
             let age = 2024 - birth_year;
-            let youth = if age < 35 { 1.6 } else if age > 65 { 0.4 } else { 1.0 };
+            let youth = if age < 35 {
+                1.6
+            } else if age > 65 {
+                0.4
+            } else {
+                1.0
+            };
             let digital_share = (rng.beta(0.7, 3.0) * youth).min(0.95);
             let app_share = if age < 40 { 0.75 } else { 0.4 };
-            let rate = rng.gamma(0.9, 0.085 / 0.9);
-            let dropout = rng.beta(0.9, 40.0);
+            let rate = rng.gamma(0.9, 0.13 / 0.9);
+            let dropout = rng.beta(0.9, 60.0);
             let basket_mult = rng.gamma(2.5, 1.0 / 2.5);
             let cat_w: Vec<f64> = (0..self.n_categories)
-                .map(|k| if categories_present[k] { self.region_pref[region][k] } else { 0.0 })
+                .map(|k| {
+                    if categories_present[k] {
+                        self.region_pref[region][k]
+                    } else {
+                        0.0
+                    }
+                })
                 .collect();
             let fav_category = rng.weighted(&cat_w);
             let first = names::FIRST_NAMES[rng.below(names::FIRST_NAMES.len() as u64) as usize];
             let last = names::LAST_NAMES[rng.below(names::LAST_NAMES.len() as u64) as usize];
-            let domain = names::EMAIL_DOMAINS[rng.below(names::EMAIL_DOMAINS.len() as u64) as usize];
+            let domain =
+                names::EMAIL_DOMAINS[rng.below(names::EMAIL_DOMAINS.len() as u64) as usize];
             let email = format!("{first}.{last}{}@{domain}", c + 1);
             let marketing_opt_in = rng.bool(0.6);
             // purchases: Poisson at `rate` thinned by the traffic pattern; after each purchase the
@@ -1104,7 +1264,11 @@ impl World {
                         }
                     } else if rng.bool(0.15) && stores.len() > 1 {
                         let other = stores[rng.below(stores.len() as u64) as usize];
-                        if self.locations[other].open_day <= day { other } else { home_store }
+                        if self.locations[other].open_day <= day {
+                            other
+                        } else {
+                            home_store
+                        }
                     } else {
                         home_store
                     };

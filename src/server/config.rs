@@ -149,7 +149,10 @@ mod tests {
         let (users, creds) = demo_users(None);
         assert_eq!(users.len(), 5);
         assert_eq!(creds[0], ("admin".to_string(), "admin-demo".to_string()));
-        let cfg = ServerConfig { users, ..Default::default() };
+        let cfg = ServerConfig {
+            users,
+            ..Default::default()
+        };
         cfg.validate().unwrap();
     }
 

@@ -16,7 +16,9 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DFStatement;
 use futures::{Sink, SinkExt};
 use parking_lot::Mutex;
-use pgwire::api::auth::{StartupHandler, protocol_negotiation, save_startup_parameters_to_metadata};
+use pgwire::api::auth::{
+    StartupHandler, protocol_negotiation, save_startup_parameters_to_metadata,
+};
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler, send_describe_response};
@@ -242,15 +244,24 @@ impl Conn {
     }
 
     fn session(&self) -> PgWireResult<Arc<Session>> {
-        self.session.get().cloned().ok_or_else(|| {
-            PgError::new(sqlstate::PROTOCOL_VIOLATION, "not logged in").into_fatal()
-        })
+        self.session
+            .get()
+            .cloned()
+            .ok_or_else(|| PgError::new(sqlstate::PROTOCOL_VIOLATION, "not logged in").into_fatal())
     }
 
     fn new_ctl(&self, session: &Session) -> QueryCtl {
         let token = self.cancel.begin(&self.server.kill);
-        let deadline = session.settings.lock().statement_timeout().map(|d| Instant::now() + d);
-        QueryCtl { token, deadline, shutdown: self.server.kill.clone() }
+        let deadline = session
+            .settings
+            .lock()
+            .statement_timeout()
+            .map(|d| Instant::now() + d);
+        QueryCtl {
+            token,
+            deadline,
+            shutdown: self.server.kill.clone(),
+        }
     }
 
     // ----- login -----
@@ -273,16 +284,31 @@ impl Conn {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let roles = self.server.users.get(&user).map(|u| u.1.clone()).unwrap_or_default();
+        let roles = self
+            .server
+            .users
+            .get(&user)
+            .map(|u| u.1.clone())
+            .unwrap_or_default();
         let ctx = self.server.engine.new_session();
         let superuser = roles.iter().any(|r| r == "admin");
-        let mut settings =
-            Settings::new(&user, superuser, client.is_secure(), self.server.cfg.max_connections);
+        let mut settings = Settings::new(
+            &user,
+            superuser,
+            client.is_secure(),
+            self.server.cfg.max_connections,
+        );
         if self.server.cfg.statement_timeout_ms > 0 {
-            let _ = settings.set("statement_timeout", &self.server.cfg.statement_timeout_ms.to_string());
+            let _ = settings.set(
+                "statement_timeout",
+                &self.server.cfg.statement_timeout_ms.to_string(),
+            );
         }
-        let startup: std::collections::BTreeMap<String, String> =
-            client.metadata().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let startup: std::collections::BTreeMap<String, String> = client
+            .metadata()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         settings.apply_startup(&startup);
         let settings = Arc::new(Mutex::new(settings));
         let setup = (|| -> datafusion::error::Result<()> {
@@ -292,7 +318,11 @@ impl Conn {
         })();
         if let Err(e) = setup {
             return self
-                .fail_login(client, "internal", PgError::new(sqlstate::INTERNAL_ERROR, e.to_string()))
+                .fail_login(
+                    client,
+                    "internal",
+                    PgError::new(sqlstate::INTERNAL_ERROR, e.to_string()),
+                )
                 .await;
         }
         pgcompat::register_session_functions(
@@ -322,18 +352,31 @@ impl Conn {
         };
         client.set_pid_and_secret_key(self.pid, secret.clone());
         *self.secret.lock() = Some(secret.clone());
-        self.server.registry.lock().insert(self.pid, (secret.clone(), Arc::downgrade(&self.cancel)));
+        self.server
+            .registry
+            .lock()
+            .insert(self.pid, (secret.clone(), Arc::downgrade(&self.cancel)));
 
-        client.feed(PgWireBackendMessage::Authentication(Authentication::Ok)).await?;
+        client
+            .feed(PgWireBackendMessage::Authentication(Authentication::Ok))
+            .await?;
         let reported = settings.lock().reported();
         for (k, v) in reported {
-            client.feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(k, v))).await?;
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                    k, v,
+                )))
+                .await?;
         }
         client
-            .feed(PgWireBackendMessage::BackendKeyData(BackendKeyData::new(self.pid, secret)))
+            .feed(PgWireBackendMessage::BackendKeyData(BackendKeyData::new(
+                self.pid, secret,
+            )))
             .await?;
         client
-            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(TransactionStatus::Idle)))
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                TransactionStatus::Idle,
+            )))
             .await?;
         client.set_state(PgWireConnectionState::ReadyForQuery);
         self.server.metrics.connections_total.inc();
@@ -350,22 +393,38 @@ impl Conn {
                 sqlstate::INSUFFICIENT_PRIVILEGE,
                 format!("permission denied: only admins may run {what}"),
             )
-            .with_detail(format!("user \"{}\" has roles [{}]", session.user, session.roles.join(", ")))
+            .with_detail(format!(
+                "user \"{}\" has roles [{}]",
+                session.user,
+                session.roles.join(", ")
+            ))
         };
         if session.is_admin() {
             return Ok(());
         }
         match command {
-            Command::Sql(stmt) | Command::Declare { query: stmt, .. } => match is_privileged(stmt) {
-                Some(what) => Err(denied(what)),
-                None => Ok(()),
-            },
+            Command::Sql(stmt) | Command::Declare { query: stmt, .. } => {
+                match is_privileged(stmt) {
+                    Some(what) => Err(denied(what)),
+                    None => Ok(()),
+                }
+            }
             Command::SetEngine { name, .. } => {
                 let n = name.to_ascii_lowercase();
-                let allowed = ["datafusion.execution.", "datafusion.optimizer.", "datafusion.explain.", "datafusion.sql_parser.", "datafusion.format."]
-                    .iter()
-                    .any(|p| n.starts_with(p));
-                if allowed { Ok(()) } else { Err(denied(&format!("SET {name}"))) }
+                let allowed = [
+                    "datafusion.execution.",
+                    "datafusion.optimizer.",
+                    "datafusion.explain.",
+                    "datafusion.sql_parser.",
+                    "datafusion.format.",
+                ]
+                .iter()
+                .any(|p| n.starts_with(p));
+                if allowed {
+                    Ok(())
+                } else {
+                    Err(denied(&format!("SET {name}")))
+                }
             }
             _ => Ok(()),
         }
@@ -385,17 +444,27 @@ impl Conn {
                     learn_comment_oids(&session.ctx).await;
                 }
                 let state = session.ctx.state();
-                let plan = state.statement_to_plan((**stmt).clone()).await.map_err(|e| sqlstate::classify(&e))?;
+                let plan = state
+                    .statement_to_plan((**stmt).clone())
+                    .await
+                    .map_err(|e| sqlstate::classify(&e))?;
                 Some(plan)
             }
             _ => None,
         };
         let param_types = match &plan {
             Some(p) => {
-                let types = p.get_parameter_types().map_err(|e| sqlstate::classify(&e))?;
+                let types = p
+                    .get_parameter_types()
+                    .map_err(|e| sqlstate::classify(&e))?;
                 let mut v: Vec<(usize, Option<DataType>)> = types
                     .into_iter()
-                    .filter_map(|(k, t)| k.trim_start_matches('$').parse::<usize>().ok().map(|i| (i, t)))
+                    .filter_map(|(k, t)| {
+                        k.trim_start_matches('$')
+                            .parse::<usize>()
+                            .ok()
+                            .map(|i| (i, t))
+                    })
                     .collect();
                 v.sort_by_key(|x| x.0);
                 let n = v.last().map(|x| x.0).unwrap_or(0);
@@ -405,11 +474,23 @@ impl Conn {
                         out[i - 1] = t;
                     }
                 }
+                infer_cast_placeholders(p, &mut out);
                 out
             }
             None => vec![],
         };
-        Ok(Prepared { sql: sql.to_string(), command, plan, param_types })
+        let (plan, param_types) = match (plan, &command) {
+            (Some(plan), Command::Sql(stmt)) if param_types.iter().any(|t| t.is_none()) => {
+                retype_untyped_params(session, stmt, plan, param_types).await
+            }
+            (plan, _) => (plan, param_types),
+        };
+        Ok(Prepared {
+            sql: sql.to_string(),
+            command,
+            plan,
+            param_types,
+        })
     }
 
     /// Run a prepared command up to the point where rows can be sent.
@@ -420,14 +501,34 @@ impl Conn {
         portal: Option<&Portal<Arc<Prepared>>>,
         ctl: &QueryCtl,
     ) -> Result<Started, PgError> {
-        let done = |tag: &str| Ok(Started::Done { tag: tag.to_string(), reports: vec![], txn: Txn::Keep });
+        let done = |tag: &str| {
+            Ok(Started::Done {
+                tag: tag.to_string(),
+                reports: vec![],
+                txn: Txn::Keep,
+            })
+        };
         match &prepared.command {
-            Command::Begin => Ok(Started::Done { tag: "BEGIN".into(), reports: vec![], txn: Txn::Begin }),
-            Command::Commit => Ok(Started::Done { tag: "COMMIT".into(), reports: vec![], txn: Txn::Commit }),
-            Command::Rollback => Ok(Started::Done { tag: "ROLLBACK".into(), reports: vec![], txn: Txn::Rollback }),
-            Command::RollbackToSavepoint => {
-                Ok(Started::Done { tag: "ROLLBACK".into(), reports: vec![], txn: Txn::Recover })
-            }
+            Command::Begin => Ok(Started::Done {
+                tag: "BEGIN".into(),
+                reports: vec![],
+                txn: Txn::Begin,
+            }),
+            Command::Commit => Ok(Started::Done {
+                tag: "COMMIT".into(),
+                reports: vec![],
+                txn: Txn::Commit,
+            }),
+            Command::Rollback => Ok(Started::Done {
+                tag: "ROLLBACK".into(),
+                reports: vec![],
+                txn: Txn::Rollback,
+            }),
+            Command::RollbackToSavepoint => Ok(Started::Done {
+                tag: "ROLLBACK".into(),
+                reports: vec![],
+                txn: Txn::Recover,
+            }),
             Command::Savepoint => done("SAVEPOINT"),
             Command::Release => done("RELEASE"),
             Command::NoOp(tag) => done(tag),
@@ -438,7 +539,11 @@ impl Conn {
                     Some(v) => s.set(name, v)?,
                     None => s.reset(name)?,
                 };
-                Ok(Started::Done { tag: "SET".into(), reports, txn: Txn::Keep })
+                Ok(Started::Done {
+                    tag: "SET".into(),
+                    reports,
+                    txn: Txn::Keep,
+                })
             }
             Command::Reset(name) => {
                 let reports = match name {
@@ -448,20 +553,49 @@ impl Conn {
                         session.settings.lock().reset_all()
                     }
                 };
-                Ok(Started::Done { tag: "RESET".into(), reports, txn: Txn::Keep })
+                Ok(Started::Done {
+                    tag: "RESET".into(),
+                    reports,
+                    txn: Txn::Keep,
+                })
             }
             Command::DiscardAll => {
                 reset_engine_config(session);
                 let reports = session.settings.lock().reset_all();
                 session.cursors.lock().await.clear();
                 session.portals.lock().clear();
-                Ok(Started::Done { tag: "DISCARD ALL".into(), reports, txn: Txn::Keep })
+                Ok(Started::Done {
+                    tag: "DISCARD ALL".into(),
+                    reports,
+                    txn: Txn::Keep,
+                })
             }
             Command::SetEngine { statement, .. } => {
                 let state = session.ctx.state();
-                let plan = state.statement_to_plan((**statement).clone()).await.map_err(|e| sqlstate::classify(&e))?;
-                session.ctx.execute_logical_plan(plan).await.map_err(|e| sqlstate::classify(&e))?;
+                let plan = state
+                    .statement_to_plan((**statement).clone())
+                    .await
+                    .map_err(|e| sqlstate::classify(&e))?;
+                session
+                    .ctx
+                    .execute_logical_plan(plan)
+                    .await
+                    .map_err(|e| sqlstate::classify(&e))?;
                 done("SET")
+            }
+            Command::Show(name) if name.to_ascii_lowercase().starts_with("datafusion.") => {
+                let key = name.to_ascii_lowercase();
+                let entries = session.ctx.state().config().options().entries();
+                let entry = entries.into_iter().find(|e| e.key == key).ok_or_else(|| {
+                    PgError::new(
+                        sqlstate::UNDEFINED_OBJECT,
+                        format!("unrecognized configuration parameter \"{name}\""),
+                    )
+                })?;
+                Ok(Started::Rows(
+                    text_rows(&[key.as_str()], vec![vec![entry.value.unwrap_or_default()]]),
+                    "SHOW".into(),
+                ))
             }
             Command::Show(name) => {
                 let s = session.settings.lock();
@@ -472,7 +606,10 @@ impl Conn {
                     )
                 })?;
                 let col = s.display_name(name).to_ascii_lowercase();
-                Ok(Started::Rows(text_rows(&[col.as_str()], vec![vec![value]]), "SHOW".into()))
+                Ok(Started::Rows(
+                    text_rows(&[col.as_str()], vec![vec![value]]),
+                    "SHOW".into(),
+                ))
             }
             Command::ShowAll => {
                 let rows = session
@@ -482,7 +619,10 @@ impl Conn {
                     .into_iter()
                     .map(|(k, v)| vec![k, v, String::new()])
                     .collect();
-                Ok(Started::Rows(text_rows(&["name", "setting", "description"], rows), "SHOW".into()))
+                Ok(Started::Rows(
+                    text_rows(&["name", "setting", "description"], rows),
+                    "SHOW".into(),
+                ))
             }
             Command::Declare { name, hold, query } => {
                 let mut cursors = session.cursors.lock().await;
@@ -495,14 +635,20 @@ impl Conn {
                 let state = session.ctx.state();
                 let plan = ctl
                     .guard(async {
-                        state.statement_to_plan((**query).clone()).await.map_err(|e| sqlstate::classify(&e))
+                        state
+                            .statement_to_plan((**query).clone())
+                            .await
+                            .map_err(|e| sqlstate::classify(&e))
                     })
                     .await?;
                 let rows = self.execute_plan(session, plan, ctl).await?;
                 cursors.insert(name.clone(), Cursor { rows, hold: *hold });
                 done("DECLARE CURSOR")
             }
-            Command::Fetch { name, count, .. } => Ok(Started::Fetch { name: name.clone(), count: *count }),
+            Command::Fetch { name, count, .. } => Ok(Started::Fetch {
+                name: name.clone(),
+                count: *count,
+            }),
             Command::Close(name) => {
                 let mut cursors = session.cursors.lock().await;
                 match name {
@@ -525,7 +671,8 @@ impl Conn {
                 let plan = match portal {
                     Some(p) if !prepared.param_types.is_empty() || !p.parameters.is_empty() => {
                         let params = decode_params(p, &prepared.param_types)?;
-                        plan.replace_params_with_values(&params).map_err(|e| sqlstate::classify(&e))?
+                        plan.replace_params_with_values(&params)
+                            .map_err(|e| sqlstate::classify(&e))?
                     }
                     _ => plan,
                 };
@@ -537,12 +684,20 @@ impl Conn {
                     TagKind::Count(tag) => {
                         let mut rows = self.execute_plan(session, plan, ctl).await?;
                         let n = rows.count_rows(ctl).await?;
-                        Ok(Started::Done { tag: format!("{tag} {n}"), reports: vec![], txn: Txn::Keep })
+                        Ok(Started::Done {
+                            tag: format!("{tag} {n}"),
+                            reports: vec![],
+                            txn: Txn::Keep,
+                        })
                     }
                     TagKind::Done(tag) => {
                         let mut rows = self.execute_plan(session, plan, ctl).await?;
                         rows.count_rows(ctl).await?;
-                        Ok(Started::Done { tag, reports: vec![], txn: Txn::Keep })
+                        Ok(Started::Done {
+                            tag,
+                            reports: vec![],
+                            txn: Txn::Keep,
+                        })
                     }
                 }
             }
@@ -555,16 +710,20 @@ impl Conn {
         plan: LogicalPlan,
         ctl: &QueryCtl,
     ) -> Result<RowStream, PgError> {
-        ctl.guard(async {
-            let df = session.ctx.execute_logical_plan(plan).await.map_err(|e| sqlstate::classify(&e))?;
-            let stream = df.execute_stream().await.map_err(|e| sqlstate::classify(&e))?;
-            Ok(RowStream::new(stream))
-        })
-        .await
+        let _ = ctl;
+        Ok(RowStream::spawn(session.ctx.clone(), plan))
     }
 
     /// Log and count one finished statement.
-    fn finish(&self, session: &Session, sql: &str, started: Instant, rows: u64, bytes: u64, err: Option<&PgError>) {
+    fn finish(
+        &self,
+        session: &Session,
+        sql: &str,
+        started: Instant,
+        rows: u64,
+        bytes: u64,
+        err: Option<&PgError>,
+    ) {
         let code = err.map(|e| e.code.as_str()).unwrap_or("00000");
         let elapsed = started.elapsed();
         self.server.metrics.statement(code, elapsed, rows, bytes);
@@ -599,7 +758,10 @@ impl Conn {
     {
         let mut cursors = session.cursors.lock().await;
         let cursor = cursors.get_mut(name).ok_or_else(|| {
-            PgError::new(sqlstate::INVALID_CURSOR_NAME, format!("cursor \"{name}\" does not exist"))
+            PgError::new(
+                sqlstate::INVALID_CURSOR_NAME,
+                format!("cursor \"{name}\" does not exist"),
+            )
         })?;
         let fo = session.settings.lock().format_options();
         let fields = pg_fields(&cursor.rows.schema, format, &fo)?;
@@ -617,7 +779,13 @@ impl Conn {
     }
 
     /// Run one statement of a simple query, sending everything including CommandComplete.
-    async fn run_simple<C>(&self, client: &mut C, session: &Session, sql: &str, command: Command) -> Result<(), PgError>
+    async fn run_simple<C>(
+        &self,
+        client: &mut C,
+        session: &Session,
+        sql: &str,
+        command: Command,
+    ) -> Result<(), PgError>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -648,7 +816,15 @@ impl Conn {
                 }
                 Started::Fetch { name, count } => {
                     let (n, b) = self
-                        .fetch_cursor(client, session, &name, count, &Format::UnifiedText, true, &ctl)
+                        .fetch_cursor(
+                            client,
+                            session,
+                            &name,
+                            count,
+                            &Format::UnifiedText,
+                            true,
+                            &ctl,
+                        )
                         .await?;
                     rows_sent = n as u64;
                     bytes_sent = b as u64;
@@ -659,16 +835,30 @@ impl Conn {
         }
         .await;
         self.cancel.end();
-        self.finish(session, sql, t0, rows_sent, bytes_sent, result.as_ref().err());
+        self.finish(
+            session,
+            sql,
+            t0,
+            rows_sent,
+            bytes_sent,
+            result.as_ref().err(),
+        );
         result
     }
 }
 
 /// What starting a statement produced.
 enum Started {
-    Done { tag: String, reports: Vec<(String, String)>, txn: Txn },
+    Done {
+        tag: String,
+        reports: Vec<(String, String)>,
+        txn: Txn,
+    },
     Rows(RowStream, String),
-    Fetch { name: String, count: Option<u64> },
+    Fetch {
+        name: String,
+        count: Option<u64>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -708,11 +898,19 @@ async fn apply_txn<C: ClientInfo>(client: &mut C, txn: Txn, session: &Session) {
         Txn::Begin => status.to_in_transaction_state(),
         Txn::Commit | Txn::Rollback => {
             // Cursors without HOLD end with the transaction.
-            session.cursors.lock().await.retain(|_, c| c.hold && txn == Txn::Commit);
+            session
+                .cursors
+                .lock()
+                .await
+                .retain(|_, c| c.hold && txn == Txn::Commit);
             TransactionStatus::Idle
         }
         Txn::Recover => {
-            if status == TransactionStatus::Idle { status } else { TransactionStatus::Transaction }
+            if status == TransactionStatus::Idle {
+                status
+            } else {
+                TransactionStatus::Transaction
+            }
         }
     };
     client.set_transaction_status(new);
@@ -726,7 +924,9 @@ where
 {
     for (k, v) in reports {
         client
-            .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(k, v)))
+            .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                k, v,
+            )))
             .await
             .map_err(|e| sqlstate::client_gone(e.into()))?;
     }
@@ -761,10 +961,17 @@ where
 /// A small text result (SHOW).
 fn text_rows(columns: &[&str], rows: Vec<Vec<String>>) -> RowStream {
     let schema = Arc::new(Schema::new(
-        columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>(),
+        columns
+            .iter()
+            .map(|c| Field::new(*c, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
     ));
     let arrays: Vec<ArrayRef> = (0..columns.len())
-        .map(|i| Arc::new(StringArray::from(rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>())) as ArrayRef)
+        .map(|i| {
+            Arc::new(StringArray::from(
+                rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>(),
+            )) as ArrayRef
+        })
         .collect();
     let batch = RecordBatch::try_new(schema.clone(), arrays).expect("columns match schema");
     let stream = RecordBatchStreamAdapter::new(schema, futures::stream::iter(vec![Ok(batch)]));
@@ -773,26 +980,129 @@ fn text_rows(columns: &[&str], rows: Vec<Vec<String>>) -> RowStream {
 
 /// Decode Bind parameters using the client's types, else the planner's inferred types, else
 /// text.
-fn decode_params(portal: &Portal<Arc<Prepared>>, inferred: &[Option<DataType>]) -> Result<ParamValues, PgError> {
+fn decode_params(
+    portal: &Portal<Arc<Prepared>>,
+    inferred: &[Option<DataType>],
+) -> Result<ParamValues, PgError> {
     let n = portal.parameter_len();
     if n != inferred.len() && !inferred.is_empty() {
         return Err(PgError::new(
             sqlstate::PROTOCOL_VIOLATION,
-            format!("bind message supplies {n} parameters, but prepared statement requires {}", inferred.len()),
+            format!(
+                "bind message supplies {n} parameters, but prepared statement requires {}",
+                inferred.len()
+            ),
         ));
     }
     let inferred_refs: Vec<Option<&DataType>> = inferred.iter().map(|t| t.as_ref()).collect();
     let text = Type::TEXT;
-    let server: Vec<Option<&Type>> =
-        (0..n).map(|i| if inferred.get(i).and_then(|t| t.as_ref()).is_none() { Some(&text) } else { None }).collect();
-    arrow_pg::datatypes::df::deserialize_parameters_with_server_types(portal, &inferred_refs, &server)
-        .map_err(|e| {
-            let mut p = sqlstate::from_pgwire(e);
-            if p.code == sqlstate::INTERNAL_ERROR {
-                p.code = sqlstate::INVALID_PARAMETER_VALUE.into();
+    let server: Vec<Option<&Type>> = (0..n)
+        .map(|i| {
+            if inferred.get(i).and_then(|t| t.as_ref()).is_none() {
+                Some(&text)
+            } else {
+                None
             }
-            p
         })
+        .collect();
+    arrow_pg::datatypes::df::deserialize_parameters_with_server_types(
+        portal,
+        &inferred_refs,
+        &server,
+    )
+    .map_err(|e| {
+        let mut p = sqlstate::from_pgwire(e);
+        if p.code == sqlstate::INTERNAL_ERROR {
+            p.code = sqlstate::INVALID_PARAMETER_VALUE.into();
+        }
+        p
+    })
+}
+
+fn sql_type(dt: &DataType) -> Option<datafusion::sql::sqlparser::ast::DataType> {
+    use datafusion::sql::sqlparser::ast::{DataType as S, ExactNumberInfo};
+    Some(match dt {
+        DataType::Boolean => S::Boolean,
+        DataType::Int16 => S::SmallInt(None),
+        DataType::Int32 => S::Int(None),
+        DataType::Int64 => S::BigInt(None),
+        DataType::Float32 => S::Real,
+        DataType::Float64 => S::DoublePrecision,
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => S::Text,
+        DataType::Date32 => S::Date,
+        DataType::Decimal128(p, sc) => {
+            S::Decimal(ExactNumberInfo::PrecisionAndScale(*p as u64, *sc as i64))
+        }
+        _ => return None,
+    })
+}
+
+/// Parameters the planner could not type (`SELECT $1`) are text in PostgreSQL. Plan again with
+/// the known types and text for the rest, so the result columns have real types.
+async fn retype_untyped_params(
+    session: &Session,
+    stmt: &DFStatement,
+    plan: LogicalPlan,
+    types: Vec<Option<DataType>>,
+) -> (Option<LogicalPlan>, Vec<Option<DataType>>) {
+    use datafusion::sql::sqlparser::ast::{Ident, Statement};
+    let DFStatement::Statement(inner) = stmt else {
+        return (Some(plan), types);
+    };
+    let filled: Vec<DataType> = types
+        .iter()
+        .map(|t| t.clone().unwrap_or(DataType::Utf8))
+        .collect();
+    let Some(data_types) = filled.iter().map(sql_type).collect::<Option<Vec<_>>>() else {
+        return (Some(plan), types);
+    };
+    let prepare = Statement::Prepare {
+        name: Ident::new("aisle_unnamed"),
+        data_types,
+        statement: inner.clone(),
+    };
+    let state = session.ctx.state();
+    match state
+        .statement_to_plan(DFStatement::Statement(Box::new(prepare)))
+        .await
+    {
+        Ok(LogicalPlan::Statement(datafusion::logical_expr::Statement::Prepare(p))) => (
+            Some(Arc::unwrap_or_clone(p.input)),
+            filled.into_iter().map(Some).collect(),
+        ),
+        _ => (Some(plan), types),
+    }
+}
+
+/// `$1::BIGINT`: PostgreSQL types the parameter as the cast target; DataFusion leaves it
+/// untyped. Fill those in.
+fn infer_cast_placeholders(plan: &LogicalPlan, out: &mut [Option<DataType>]) {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::{Cast, Expr, TryCast};
+    if out.iter().all(|t| t.is_some()) {
+        return;
+    }
+    let _ = plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|e| {
+            e.apply(|ex| {
+                let target = match ex {
+                    Expr::Cast(Cast { expr, field }) => Some((expr, field.data_type())),
+                    Expr::TryCast(TryCast { expr, field }) => Some((expr, field.data_type())),
+                    _ => None,
+                };
+                if let Some((inner, dt)) = target {
+                    if let Expr::Placeholder(p) = inner.as_ref() {
+                        if let Ok(i) = p.id.trim_start_matches('$').parse::<usize>() {
+                            if i >= 1 && i <= out.len() && out[i - 1].is_none() {
+                                out[i - 1] = Some(dt.clone());
+                            }
+                        }
+                    }
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    });
 }
 
 /// Learn pg_class/pg_attribute OIDs of tables with catalog comments.
@@ -802,13 +1112,17 @@ async fn learn_comment_oids(ctx: &SessionContext) {
     let sql = "SELECT c.oid, c.relname, a.attname, a.attnum FROM pg_catalog.pg_class c \
                JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid ORDER BY c.oid, a.attnum";
     let Ok(df) = ctx.sql(sql).await else { return };
-    let Ok(batches) = df.collect().await else { return };
+    let Ok(batches) = df.collect().await else {
+        return;
+    };
     let mut tables: HashMap<i64, (String, Vec<String>)> = HashMap::new();
     for b in batches {
         let cast = |i: usize, t: &DataType| datafusion::arrow::compute::cast(b.column(i), t).ok();
-        let (Some(oid), Some(rel), Some(att)) =
-            (cast(0, &DataType::Int32), cast(1, &DataType::Utf8), cast(2, &DataType::Utf8))
-        else {
+        let (Some(oid), Some(rel), Some(att)) = (
+            cast(0, &DataType::Int32),
+            cast(1, &DataType::Utf8),
+            cast(2, &DataType::Utf8),
+        ) else {
             return;
         };
         let oid = oid.as_primitive::<Int32Type>();
@@ -818,7 +1132,9 @@ async fn learn_comment_oids(ctx: &SessionContext) {
             if oid.is_null(i) {
                 continue;
             }
-            let e = tables.entry(oid.value(i) as i64).or_insert_with(|| (rel.value(i).to_string(), vec![]));
+            let e = tables
+                .entry(oid.value(i) as i64)
+                .or_insert_with(|| (rel.value(i).to_string(), vec![]));
             e.1.push(att.value(i).to_string());
         }
     }
@@ -832,7 +1148,11 @@ async fn learn_comment_oids(ctx: &SessionContext) {
 
 #[async_trait]
 impl StartupHandler for Conn {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -842,18 +1162,38 @@ impl StartupHandler for Conn {
         match message {
             PgWireFrontendMessage::Startup(ref startup) => {
                 if !matches!(*phase, AuthPhase::AwaitStartup) {
-                    return Err(PgError::new(sqlstate::PROTOCOL_VIOLATION, "unexpected startup message").into_fatal());
+                    return Err(PgError::new(
+                        sqlstate::PROTOCOL_VIOLATION,
+                        "unexpected startup message",
+                    )
+                    .into_fatal());
                 }
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
-                let Some(user) = client.metadata().get("user").cloned().filter(|u| !u.is_empty()) else {
+                let Some(user) = client
+                    .metadata()
+                    .get("user")
+                    .cloned()
+                    .filter(|u| !u.is_empty())
+                else {
                     return self
-                        .fail_login(client, "no_user", PgError::new(sqlstate::INVALID_AUTHORIZATION, "no PostgreSQL user name specified in startup packet"))
+                        .fail_login(
+                            client,
+                            "no_user",
+                            PgError::new(
+                                sqlstate::INVALID_AUTHORIZATION,
+                                "no PostgreSQL user name specified in startup packet",
+                            ),
+                        )
                         .await;
                 };
                 if self.server.draining.is_cancelled() {
                     return self
-                        .fail_login(client, "shutdown", PgError::new("57P03", "the database system is shutting down"))
+                        .fail_login(
+                            client,
+                            "shutdown",
+                            PgError::new("57P03", "the database system is shutting down"),
+                        )
                         .await;
                 }
                 if self.server.cfg.tls_required && !client.is_secure() {
@@ -861,8 +1201,11 @@ impl StartupHandler for Conn {
                         .fail_login(
                             client,
                             "tls_required",
-                            PgError::new(sqlstate::INVALID_AUTHORIZATION, "connection requires TLS")
-                                .with_hint("Connect with sslmode=require (or verify-full)."),
+                            PgError::new(
+                                sqlstate::INVALID_AUTHORIZATION,
+                                "connection requires TLS",
+                            )
+                            .with_hint("Connect with sslmode=require (or verify-full)."),
                         )
                         .await;
                 }
@@ -873,8 +1216,14 @@ impl StartupHandler for Conn {
                         .fail_login(
                             client,
                             "too_many_connections",
-                            PgError::new(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")
-                                .with_detail(format!("max_connections is {}", self.server.cfg.max_connections)),
+                            PgError::new(
+                                sqlstate::TOO_MANY_CONNECTIONS,
+                                "sorry, too many clients already",
+                            )
+                            .with_detail(format!(
+                                "max_connections is {}",
+                                self.server.cfg.max_connections
+                            )),
                         )
                         .await;
                 }
@@ -894,9 +1243,9 @@ impl StartupHandler for Conn {
                 client.set_state(PgWireConnectionState::AuthenticationInProgress);
                 *phase = AuthPhase::AwaitInitial { verifier, doomed };
                 client
-                    .send(PgWireBackendMessage::Authentication(Authentication::SASL(vec![
-                        scram::MECHANISM.to_string(),
-                    ])))
+                    .send(PgWireBackendMessage::Authentication(Authentication::SASL(
+                        vec![scram::MECHANISM.to_string()],
+                    )))
                     .await?;
                 Ok(())
             }
@@ -906,7 +1255,11 @@ impl StartupHandler for Conn {
                 match current {
                     AuthPhase::AwaitInitial { verifier, doomed } => {
                         let initial = msg.into_sasl_initial_response().map_err(|_| {
-                            PgError::new(sqlstate::PROTOCOL_VIOLATION, "expected SASLInitialResponse").into_fatal()
+                            PgError::new(
+                                sqlstate::PROTOCOL_VIOLATION,
+                                "expected SASLInitialResponse",
+                            )
+                            .into_fatal()
                         })?;
                         if initial.auth_method != scram::MECHANISM {
                             return self
@@ -915,7 +1268,10 @@ impl StartupHandler for Conn {
                                     "bad_mechanism",
                                     PgError::new(
                                         sqlstate::INVALID_AUTHORIZATION,
-                                        format!("SASL mechanism {} is not supported", initial.auth_method),
+                                        format!(
+                                            "SASL mechanism {} is not supported",
+                                            initial.auth_method
+                                        ),
                                     ),
                                 )
                                 .await;
@@ -925,9 +1281,11 @@ impl StartupHandler for Conn {
                             Ok((exchange, server_first)) => {
                                 *phase = AuthPhase::AwaitFinal { exchange };
                                 client
-                                    .send(PgWireBackendMessage::Authentication(Authentication::SASLContinue(
-                                        bytes::Bytes::from(server_first),
-                                    )))
+                                    .send(PgWireBackendMessage::Authentication(
+                                        Authentication::SASLContinue(bytes::Bytes::from(
+                                            server_first,
+                                        )),
+                                    ))
                                     .await?;
                                 Ok(())
                             }
@@ -936,14 +1294,15 @@ impl StartupHandler for Conn {
                     }
                     AuthPhase::AwaitFinal { exchange } => {
                         let resp = msg.into_sasl_response().map_err(|_| {
-                            PgError::new(sqlstate::PROTOCOL_VIOLATION, "expected SASLResponse").into_fatal()
+                            PgError::new(sqlstate::PROTOCOL_VIOLATION, "expected SASLResponse")
+                                .into_fatal()
                         })?;
                         match exchange.finish(&resp.data) {
                             Ok(server_final) => {
                                 client
-                                    .feed(PgWireBackendMessage::Authentication(Authentication::SASLFinal(
-                                        bytes::Bytes::from(server_final),
-                                    )))
+                                    .feed(PgWireBackendMessage::Authentication(
+                                        Authentication::SASLFinal(bytes::Bytes::from(server_final)),
+                                    ))
                                     .await?;
                                 drop(phase);
                                 self.finish_login(client, user).await
@@ -951,7 +1310,11 @@ impl StartupHandler for Conn {
                             Err(e) => self.scram_failed(client, &user, e).await,
                         }
                     }
-                    _ => Err(PgError::new(sqlstate::PROTOCOL_VIOLATION, "unexpected password message").into_fatal()),
+                    _ => Err(PgError::new(
+                        sqlstate::PROTOCOL_VIOLATION,
+                        "unexpected password message",
+                    )
+                    .into_fatal()),
                 }
             }
             _ => Ok(()),
@@ -979,7 +1342,12 @@ impl Conn {
                 .await
             }
             ScramError::Protocol(m) => {
-                self.fail_login(client, "protocol", PgError::new(sqlstate::PROTOCOL_VIOLATION, m)).await
+                self.fail_login(
+                    client,
+                    "protocol",
+                    PgError::new(sqlstate::PROTOCOL_VIOLATION, m),
+                )
+                .await
             }
         }
     }
@@ -1006,7 +1374,11 @@ impl SimpleQueryHandler for Conn {
         let sql = query.query;
         let mut error = None;
         if empty_query(&sql) {
-            client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse)).await?;
+            client
+                .feed(PgWireBackendMessage::EmptyQueryResponse(
+                    EmptyQueryResponse::new(),
+                ))
+                .await?;
         } else {
             match self.server.parser.parse(&sql) {
                 Err(e) => {
@@ -1014,12 +1386,20 @@ impl SimpleQueryHandler for Conn {
                     error = Some(e);
                 }
                 Ok(commands) if commands.is_empty() => {
-                    client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse)).await?;
+                    client
+                        .feed(PgWireBackendMessage::EmptyQueryResponse(
+                            EmptyQueryResponse::new(),
+                        ))
+                        .await?;
                 }
                 Ok(commands) => {
                     let single = commands.len() == 1;
                     for command in commands {
-                        let text = if single { sql.clone() } else { command_text(&command) };
+                        let text = if single {
+                            sql.clone()
+                        } else {
+                            command_text(&command)
+                        };
                         if let Err(e) = self.run_simple(client, &session, &text, command).await {
                             error = Some(e);
                             break;
@@ -1032,17 +1412,27 @@ impl SimpleQueryHandler for Conn {
             if sqlstate::is_client_gone(&e) {
                 return Err(PgWireError::IoError(std::io::Error::other(e.message)));
             }
-            client.feed(PgWireBackendMessage::ErrorResponse(e.to_error_info("ERROR").into())).await?;
+            client
+                .feed(PgWireBackendMessage::ErrorResponse(
+                    e.to_error_info("ERROR").into(),
+                ))
+                .await?;
             let st = client.transaction_status().to_error_state();
             client.set_transaction_status(st);
         }
         client.set_state(PgWireConnectionState::ReadyForQuery);
         let st = client.transaction_status();
-        client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(st))).await?;
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(st)))
+            .await?;
         Ok(())
     }
 
-    async fn do_query<C>(&self, _client: &mut C, _query: &str) -> PgWireResult<Vec<pgwire::api::results::Response>>
+    async fn do_query<C>(
+        &self,
+        _client: &mut C,
+        _query: &str,
+    ) -> PgWireResult<Vec<pgwire::api::results::Response>>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore,
@@ -1070,7 +1460,12 @@ pub struct ConnParser {
 impl QueryParser for ConnParser {
     type Statement = Arc<Prepared>;
 
-    async fn parse_sql<C>(&self, _client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Self::Statement>>
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Self::Statement>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
@@ -1081,9 +1476,15 @@ impl QueryParser for ConnParser {
             e.into_pgwire()
         })?;
         let mut commands = commands.into_iter();
-        let Some(command) = commands.next() else { return Ok(None) };
+        let Some(command) = commands.next() else {
+            return Ok(None);
+        };
         if commands.next().is_some() {
-            return Err(PgError::new(sqlstate::SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement").into_pgwire());
+            return Err(PgError::new(
+                sqlstate::SYNTAX_ERROR,
+                "cannot insert multiple commands into a prepared statement",
+            )
+            .into_pgwire());
         }
         let t0 = Instant::now();
         let ctl = conn.new_ctl(&session);
@@ -1102,7 +1503,11 @@ impl QueryParser for ConnParser {
         Ok(stmt.param_types.iter().map(param_pg_type).collect())
     }
 
-    fn get_result_schema(&self, _stmt: &Self::Statement, _column_format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+    fn get_result_schema(
+        &self,
+        _stmt: &Self::Statement,
+        _column_format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
         Ok(vec![])
     }
 }
@@ -1116,7 +1521,12 @@ fn param_pg_type(t: &Option<DataType>) -> Type {
 
 impl Conn {
     /// Result columns of a prepared statement, if it returns rows.
-    async fn result_fields(&self, session: &Session, prepared: &Prepared, format: &Format) -> Result<Vec<FieldInfo>, PgError> {
+    async fn result_fields(
+        &self,
+        session: &Session,
+        prepared: &Prepared,
+        format: &Format,
+    ) -> Result<Vec<FieldInfo>, PgError> {
         let fo = session.settings.lock().format_options();
         match &prepared.command {
             Command::Sql(stmt) => match (tag_for(stmt), &prepared.plan) {
@@ -1124,13 +1534,24 @@ impl Conn {
                 _ => Ok(vec![]),
             },
             Command::Show(name) => {
-                let col = session.settings.lock().display_name(name).to_ascii_lowercase();
+                let col = if name.to_ascii_lowercase().starts_with("datafusion.") {
+                    name.to_ascii_lowercase()
+                } else {
+                    session
+                        .settings
+                        .lock()
+                        .display_name(name)
+                        .to_ascii_lowercase()
+                };
                 let schema = Schema::new(vec![Field::new(col, DataType::Utf8, true)]);
                 pg_fields(&schema, format, &fo)
             }
             Command::ShowAll => {
                 let schema = Schema::new(
-                    ["name", "setting", "description"].iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>(),
+                    ["name", "setting", "description"]
+                        .iter()
+                        .map(|c| Field::new(*c, DataType::Utf8, true))
+                        .collect::<Vec<_>>(),
                 );
                 pg_fields(&schema, format, &fo)
             }
@@ -1138,7 +1559,10 @@ impl Conn {
                 let cursors = session.cursors.lock().await;
                 match cursors.get(name) {
                     Some(c) => pg_fields(&c.rows.schema, format, &fo),
-                    None => Err(PgError::new(sqlstate::INVALID_CURSOR_NAME, format!("cursor \"{name}\" does not exist"))),
+                    None => Err(PgError::new(
+                        sqlstate::INVALID_CURSOR_NAME,
+                        format!("cursor \"{name}\" does not exist"),
+                    )),
                 }
             }
             _ => Ok(vec![]),
@@ -1171,13 +1595,19 @@ impl ExtendedQueryHandler for Conn {
         let portal = match client.portal_store().get_portal(&portal_name) {
             Some(Entry::Value(p)) => p,
             Some(Entry::Empty) => {
-                client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse)).await?;
+                client
+                    .feed(PgWireBackendMessage::EmptyQueryResponse(
+                        EmptyQueryResponse::new(),
+                    ))
+                    .await?;
                 return Ok(());
             }
             None => return Err(PgWireError::PortalNotFound(portal_name)),
         };
         client.set_state(PgWireConnectionState::QueryInProgress);
-        let result = self.execute_portal(client, &session, &portal_name, portal, max_rows).await;
+        let result = self
+            .execute_portal(client, &session, &portal_name, portal, max_rows)
+            .await;
         self.cancel.end();
         client.set_state(PgWireConnectionState::ReadyForQuery);
         result.map_err(|e| {
@@ -1189,7 +1619,11 @@ impl ExtendedQueryHandler for Conn {
         })
     }
 
-    async fn do_describe_statement<C>(&self, _client: &mut C, target: &StoredStatement<Self::Statement>) -> PgWireResult<DescribeStatementResponse>
+    async fn do_describe_statement<C>(
+        &self,
+        _client: &mut C,
+        target: &StoredStatement<Self::Statement>,
+    ) -> PgWireResult<DescribeStatementResponse>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Self::Statement>,
@@ -1210,11 +1644,18 @@ impl ExtendedQueryHandler for Conn {
                     .unwrap_or_else(|| param_pg_type(prepared.param_types.get(i).unwrap_or(&None)))
             })
             .collect();
-        let fields = self.result_fields(&session, prepared, &Format::UnifiedText).await.map_err(PgError::into_pgwire)?;
+        let fields = self
+            .result_fields(&session, prepared, &Format::UnifiedText)
+            .await
+            .map_err(PgError::into_pgwire)?;
         Ok(DescribeStatementResponse::new(params, fields))
     }
 
-    async fn do_describe_portal<C>(&self, _client: &mut C, target: &Portal<Self::Statement>) -> PgWireResult<DescribePortalResponse>
+    async fn do_describe_portal<C>(
+        &self,
+        _client: &mut C,
+        target: &Portal<Self::Statement>,
+    ) -> PgWireResult<DescribePortalResponse>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Self::Statement>,
@@ -1223,7 +1664,11 @@ impl ExtendedQueryHandler for Conn {
     {
         let session = self.session()?;
         let fields = self
-            .result_fields(&session, &target.statement.statement, &target.result_column_format)
+            .result_fields(
+                &session,
+                &target.statement.statement,
+                &target.result_column_format,
+            )
             .await
             .map_err(PgError::into_pgwire)?;
         Ok(DescribePortalResponse::new(fields))
@@ -1250,17 +1695,47 @@ impl ExtendedQueryHandler for Conn {
                             ),
                         ))
                         .await?;
-                    client.send(PgWireBackendMessage::NoData(pgwire::messages::data::NoData)).await?;
+                    client
+                        .send(PgWireBackendMessage::NoData(
+                            pgwire::messages::data::NoData::new(),
+                        ))
+                        .await?;
                 } else {
                     send_describe_response(client, &resp).await?;
                 }
+                return Ok(());
+            }
+        } else if message.target_type == TARGET_TYPE_BYTE_PORTAL
+            && client.portal_store().get_portal(name).is_none()
+        {
+            // A SQL cursor (DECLARE) is a portal too: psycopg describes it by name.
+            let session = self.session()?;
+            let fields = {
+                let cursors = session.cursors.lock().await;
+                match cursors.get(name) {
+                    Some(c) => {
+                        let fo = session.settings.lock().format_options();
+                        Some(
+                            pg_fields(&c.rows.schema, &Format::UnifiedText, &fo)
+                                .map_err(PgError::into_pgwire)?,
+                        )
+                    }
+                    None => None,
+                }
+            };
+            if let Some(fields) = fields {
+                send_describe_response(client, &DescribePortalResponse::new(fields)).await?;
                 return Ok(());
             }
         } else if message.target_type == TARGET_TYPE_BYTE_PORTAL {
             if let Some(Entry::Value(portal)) = client.portal_store().get_portal(name) {
                 let resp = self.do_describe_portal(client, &portal).await?;
                 if resp.is_no_data() {
-                    client.send(PgWireBackendMessage::NoData(pgwire::messages::data::NoData)).await?;
+                    client
+                        .send(PgWireBackendMessage::NoData(
+                            pgwire::messages::data::NoData::new(),
+                        ))
+                        .await?;
                 } else {
                     send_describe_response(client, &resp).await?;
                 }
@@ -1282,7 +1757,9 @@ impl ExtendedQueryHandler for Conn {
             s.portals.lock().remove(DEFAULT_NAME);
         }
         client
-            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(client.transaction_status())))
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                client.transaction_status(),
+            )))
             .await?;
         client.flush().await?;
         Ok(())
@@ -1306,11 +1783,18 @@ impl ExtendedQueryHandler for Conn {
             }
             _ => {}
         }
-        client.send(PgWireBackendMessage::CloseComplete(CloseComplete)).await?;
+        client
+            .send(PgWireBackendMessage::CloseComplete(CloseComplete::new()))
+            .await?;
         Ok(())
     }
 
-    async fn do_query<C>(&self, _client: &mut C, _portal: &Portal<Self::Statement>, _max_rows: usize) -> PgWireResult<pgwire::api::results::Response>
+    async fn do_query<C>(
+        &self,
+        _client: &mut C,
+        _portal: &Portal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<pgwire::api::results::Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Self::Statement>,
@@ -1340,7 +1824,10 @@ impl Conn {
         // A suspended portal continues where it stopped.
         let resumed = {
             let portals = session.portals.lock();
-            portals.get(portal_name).filter(|r| Arc::ptr_eq(&r.portal, &portal)).cloned()
+            portals
+                .get(portal_name)
+                .filter(|r| Arc::ptr_eq(&r.portal, &portal))
+                .cloned()
         };
         if let Some(run) = resumed {
             let t0 = Instant::now();
@@ -1349,7 +1836,10 @@ impl Conn {
             let fields = pg_fields(&rows.schema, &portal.result_column_format, &fo)?;
             let (r0, b0) = (rows.rows_total, rows.bytes_total);
             let r = rows.send(client, &fields, max_rows, &ctl).await;
-            let (dr, db) = ((rows.rows_total - r0) as u64, (rows.bytes_total - b0) as u64);
+            let (dr, db) = (
+                (rows.rows_total - r0) as u64,
+                (rows.bytes_total - b0) as u64,
+            );
             drop(rows);
             return match r {
                 Ok(f) if f.suspended => {
@@ -1359,7 +1849,8 @@ impl Conn {
                     Ok(())
                 }
                 Ok(f) => {
-                    session.portals.lock().remove(portal_name);
+                    // Keep the finished run: executing a completed portal again returns no rows
+                    // (PostgreSQL semantics), it does not restart the query.
                     send_complete(client, Tag::new("SELECT").with_rows(f.rows)).await?;
                     self.finish(session, &run.sql, t0, dr, db, None);
                     Ok(())
@@ -1391,7 +1882,7 @@ impl Conn {
                     rows_sent = rows.rows_total as u64;
                     bytes_sent = rows.bytes_total as u64;
                     let f = r?;
-                    if f.suspended {
+                    if f.suspended || portal_name != DEFAULT_NAME {
                         session.portals.lock().insert(
                             portal_name.to_string(),
                             PortalRun {
@@ -1400,14 +1891,24 @@ impl Conn {
                                 sql: Arc::from(prepared.sql.as_str()),
                             },
                         );
-                        send_suspended(client).await?;
-                        return Ok(());
+                        if f.suspended {
+                            send_suspended(client).await?;
+                            return Ok(());
+                        }
                     }
                     send_complete(client, Tag::new(&tag).with_rows(f.rows)).await?;
                 }
                 Started::Fetch { name, count } => {
                     let (n, b) = self
-                        .fetch_cursor(client, session, &name, count, &portal.result_column_format, false, &ctl)
+                        .fetch_cursor(
+                            client,
+                            session,
+                            &name,
+                            count,
+                            &portal.result_column_format,
+                            false,
+                            &ctl,
+                        )
                         .await?;
                     rows_sent = n as u64;
                     bytes_sent = b as u64;
@@ -1417,7 +1918,14 @@ impl Conn {
             Ok(())
         }
         .await;
-        self.finish(session, &prepared.sql, t0, rows_sent, bytes_sent, result.as_ref().err());
+        self.finish(
+            session,
+            &prepared.sql,
+            t0,
+            rows_sent,
+            bytes_sent,
+            result.as_ref().err(),
+        );
         result
     }
 }
@@ -1429,7 +1937,7 @@ where
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
     client
-        .send(PgWireBackendMessage::PortalSuspended(PortalSuspended))
+        .send(PgWireBackendMessage::PortalSuspended(PortalSuspended::new()))
         .await
         .map_err(|e| sqlstate::client_gone(e.into()))
 }

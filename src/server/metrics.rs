@@ -53,17 +53,41 @@ impl Metrics {
         let query_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 20));
         let rows_sent = Counter::default();
         let bytes_sent = Counter::default();
-        registry.register("connections_active", "Open client sessions", connections_active.clone());
-        registry.register("connections", "Client sessions accepted", connections_total.clone());
+        registry.register(
+            "connections_active",
+            "Open client sessions",
+            connections_active.clone(),
+        );
+        registry.register(
+            "connections",
+            "Client sessions accepted",
+            connections_total.clone(),
+        );
         registry.register(
             "connections_refused",
             "Connections refused, by reason",
             connections_refused.clone(),
         );
-        registry.register("queries", "Statements run, by outcome and SQLSTATE class", queries.clone());
-        registry.register("query_duration_seconds", "Statement latency", query_seconds.clone());
-        registry.register("rows_sent", "Result rows sent to clients", rows_sent.clone());
-        registry.register("bytes_sent", "Bytes of result rows sent to clients", bytes_sent.clone());
+        registry.register(
+            "queries",
+            "Statements run, by outcome and SQLSTATE class",
+            queries.clone(),
+        );
+        registry.register(
+            "query_duration_seconds",
+            "Statement latency",
+            query_seconds.clone(),
+        );
+        registry.register(
+            "rows_sent",
+            "Result rows sent to clients",
+            rows_sent.clone(),
+        );
+        registry.register(
+            "bytes_sent",
+            "Bytes of result rows sent to clients",
+            bytes_sent.clone(),
+        );
         Metrics {
             registry,
             connections_active,
@@ -84,14 +108,18 @@ impl Metrics {
             _ => "error",
         };
         let class = sqlstate.get(..2).unwrap_or("00").to_string();
-        self.queries.get_or_create(&vec![("outcome", outcome.to_string()), ("class", class)]).inc();
+        self.queries
+            .get_or_create(&vec![("outcome", outcome.to_string()), ("class", class)])
+            .inc();
         self.query_seconds.observe(elapsed.as_secs_f64());
         self.rows_sent.inc_by(rows);
         self.bytes_sent.inc_by(bytes);
     }
 
     pub fn refused(&self, reason: &str) {
-        self.connections_refused.get_or_create(&vec![("reason", reason.to_string())]).inc();
+        self.connections_refused
+            .get_or_create(&vec![("reason", reason.to_string())])
+            .inc();
     }
 
     /// Prometheus text exposition.
@@ -108,7 +136,10 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let resp = match req.uri().path() {
         "/metrics" => Response::builder()
-            .header("content-type", "application/openmetrics-text; version=1.0.0; charset=utf-8")
+            .header(
+                "content-type",
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )
             .body(Full::new(Bytes::from(metrics.render()))),
         "/healthz" => Response::builder()
             .header("content-type", "text/plain")
@@ -138,7 +169,9 @@ pub async fn serve_http(listener: TcpListener, metrics: Arc<Metrics>, shutdown: 
         tokio::spawn(async move {
             let io = hyper_util::rt::TokioIo::new(stream);
             let svc = hyper::service::service_fn(move |req| handle(metrics.clone(), req));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, svc).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, svc)
+                .await;
         });
     }
 }

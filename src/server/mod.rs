@@ -105,7 +105,10 @@ pub async fn bind(
         pgcompat::comments().set_table(
             &t.name,
             &t.description,
-            t.columns.iter().map(|c| (c.name.clone(), c.description.clone())).collect(),
+            t.columns
+                .iter()
+                .map(|c| (c.name.clone(), c.description.clone()))
+                .collect(),
         );
     }
 
@@ -134,7 +137,13 @@ pub async fn bind(
     });
     tracing::info!(%addr, tls = tls.is_some(), metrics = ?metrics_addr, "aisle server listening");
     let task = tokio::spawn(accept_loop(listener, tls, state, shutdown.clone()));
-    Ok(RunningServer { addr, metrics_addr, metrics, shutdown, task })
+    Ok(RunningServer {
+        addr,
+        metrics_addr,
+        metrics,
+        shutdown,
+        task,
+    })
 }
 
 /// Serve until `shutdown` is cancelled, then drain: stop accepting, let running statements finish
@@ -158,7 +167,9 @@ async fn accept_loop(
     // Sockets beyond this are closed at once (sessions over max_connections get 53300 first;
     // this bound only protects file descriptors from floods).
     let socket_cap = state.cfg.max_connections * 2 + 64;
-    let cancel = Arc::new(CancelByKey { server: state.clone() });
+    let cancel = Arc::new(CancelByKey {
+        server: state.clone(),
+    });
     loop {
         let (socket, peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -178,7 +189,10 @@ async fn accept_loop(
             continue;
         }
         open_sockets.fetch_add(1, Ordering::SeqCst);
-        let handlers = ConnHandlers { conn: Conn::new(state.clone(), peer), cancel: cancel.clone() };
+        let handlers = ConnHandlers {
+            conn: Conn::new(state.clone(), peer),
+            cancel: cancel.clone(),
+        };
         let tls = tls.clone();
         let open = open_sockets.clone();
         conns.spawn(async move {
@@ -196,11 +210,20 @@ async fn accept_loop(
     state.draining.cancel();
     drop(listener);
     let grace = Duration::from_secs(state.cfg.shutdown_grace_secs);
-    tracing::info!(connections = conns.len(), grace_secs = grace.as_secs(), "shutting down");
+    tracing::info!(
+        connections = conns.len(),
+        grace_secs = grace.as_secs(),
+        "shutting down"
+    );
     let drained = tokio::time::timeout(grace, async {
         // Idle sessions would wait forever: wait only while statements are running.
         loop {
-            let running = state.registry.lock().values().filter_map(|(_, s)| s.upgrade()).any(|s| s.is_running());
+            let running = state
+                .registry
+                .lock()
+                .values()
+                .filter_map(|(_, s)| s.upgrade())
+                .any(|s| s.is_running());
             if !running || conns.is_empty() {
                 break;
             }
@@ -214,7 +237,13 @@ async fn accept_loop(
     state.kill.cancel();
     // Give cancelled statements a moment to report 57P01, then close everything.
     let _ = tokio::time::timeout(Duration::from_millis(500), async {
-        while state.registry.lock().values().filter_map(|(_, s)| s.upgrade()).any(|s| s.is_running()) {
+        while state
+            .registry
+            .lock()
+            .values()
+            .filter_map(|(_, s)| s.upgrade())
+            .any(|s| s.is_running())
+        {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })

@@ -4,7 +4,6 @@
 //! The `pg_catalog` schema (from datafusion-pg-catalog) is registered once in the shared catalog;
 //! functions that depend on the session (user, settings, backend pid) are registered in every
 //! session.
-use std::any::Any;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
@@ -66,9 +65,6 @@ impl Hash for PgFn {
 }
 
 impl ScalarUDFImpl for PgFn {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn name(&self) -> &str {
         self.name
     }
@@ -89,7 +85,12 @@ fn udf(
     ret: DataType,
     body: impl Fn(&ScalarFunctionArgs) -> DfResult<ColumnarValue> + Send + Sync + 'static,
 ) -> ScalarUDF {
-    ScalarUDF::new_from_impl(PgFn { name, signature, ret, body: Box::new(body) })
+    ScalarUDF::new_from_impl(PgFn {
+        name,
+        signature,
+        ret,
+        body: Box::new(body),
+    })
 }
 
 fn constant_text(v: Option<String>) -> ColumnarValue {
@@ -127,20 +128,11 @@ fn map_text(
                     None => None,
                 });
             }
-            Ok(ColumnarValue::Array(Arc::new(StringArray::from(out)) as ArrayRef))
+            Ok(ColumnarValue::Array(
+                Arc::new(StringArray::from(out)) as ArrayRef
+            ))
         }
     }
-}
-
-fn text_sig(n: usize) -> Signature {
-    Signature::one_of(
-        vec![
-            TypeSignature::Exact(vec![DataType::Utf8; n]),
-            TypeSignature::Exact(vec![DataType::Utf8View; n]),
-            TypeSignature::Any(n),
-        ],
-        Volatility::Stable,
-    )
 }
 
 /// PostgreSQL type name for an Arrow type (what `pg_typeof` shows).
@@ -264,21 +256,66 @@ pub fn register_session_functions(ctx: &SessionContext, facts: SessionFacts) {
         "pg_operator_is_visible",
         "pg_ts_config_is_visible",
     ] {
-        ctx.register_udf(udf(name, Signature::any(1, Volatility::Stable), DataType::Boolean, |args| {
-            Ok(match &args.args[0] {
-                ColumnarValue::Array(a) => ColumnarValue::Array(Arc::new(BooleanArray::from(
-                    (0..a.len()).map(|i| if a.is_null(i) { None } else { Some(true) }).collect::<Vec<_>>(),
-                ))),
-                ColumnarValue::Scalar(s) => {
-                    ColumnarValue::Scalar(ScalarValue::Boolean(if s.is_null() { None } else { Some(true) }))
-                }
-            })
-        }));
+        ctx.register_udf(udf(
+            name,
+            Signature::any(1, Volatility::Stable),
+            DataType::Boolean,
+            |args| {
+                Ok(match &args.args[0] {
+                    ColumnarValue::Array(a) => ColumnarValue::Array(Arc::new(BooleanArray::from(
+                        (0..a.len())
+                            .map(|i| if a.is_null(i) { None } else { Some(true) })
+                            .collect::<Vec<_>>(),
+                    ))),
+                    ColumnarValue::Scalar(s) => {
+                        ColumnarValue::Scalar(ScalarValue::Boolean(if s.is_null() {
+                            None
+                        } else {
+                            Some(true)
+                        }))
+                    }
+                })
+            },
+        ));
     }
+
+    // Extension types (hstore, ...) do not exist: `to_regtype('hstore')` is NULL.
+    for name in ["to_regtype", "to_regclass", "to_regproc", "to_regnamespace"] {
+        ctx.register_udf(udf(
+            name,
+            Signature::any(1, Volatility::Stable),
+            DataType::Int32,
+            |_| Ok(ColumnarValue::Scalar(ScalarValue::Int32(None))),
+        ));
+    }
+
+    ctx.register_udf(udf(
+        "pg_size_pretty",
+        Signature::any(1, Volatility::Immutable),
+        DataType::Utf8,
+        |args| {
+            map_text(args, |v| {
+                let Ok(n) = v.trim().parse::<f64>() else {
+                    return Ok(Some(v.to_string()));
+                };
+                let units = ["bytes", "kB", "MB", "GB", "TB", "PB"];
+                let mut x = n;
+                let mut i = 0;
+                while x.abs() >= 10.0 * 1024.0 && i + 1 < units.len() {
+                    x /= 1024.0;
+                    i += 1;
+                }
+                Ok(Some(format!("{} {}", x.round() as i64, units[i])))
+            })
+        },
+    ));
 
     // No sequences, no comments on functions and shared objects.
     for (name, arity) in [
-        ("pg_get_serial_sequence", 2usize),
+        ("pg_get_function_result", 1usize),
+        ("pg_get_function_arguments", 1),
+        ("pg_get_functiondef", 1),
+        ("pg_get_serial_sequence", 2),
         ("shobj_description", 2),
         ("pg_get_function_identity_arguments", 1),
     ] {
@@ -294,7 +331,10 @@ pub fn register_session_functions(ctx: &SessionContext, facts: SessionFacts) {
     let comments = comments();
     ctx.register_udf(udf(
         "obj_description",
-        Signature::one_of(vec![TypeSignature::Any(1), TypeSignature::Any(2)], Volatility::Stable),
+        Signature::one_of(
+            vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+            Volatility::Stable,
+        ),
         DataType::Utf8,
         {
             let comments = comments.clone();
@@ -328,7 +368,10 @@ fn oid_lookup(
     f: impl Fn(i64, Option<i64>) -> Option<String>,
 ) -> DfResult<ColumnarValue> {
     let n = args.number_rows;
-    let all_scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+    let all_scalar = args
+        .args
+        .iter()
+        .all(|a| matches!(a, ColumnarValue::Scalar(_)));
     let rows = if all_scalar { 1 } else { n };
     let mut out = Vec::with_capacity(rows);
     for i in 0..rows {
@@ -366,7 +409,9 @@ pub struct Comments {
 
 impl Comments {
     pub fn set_table(&self, table: &str, description: &str, columns: Vec<(String, String)>) {
-        self.by_name.lock().insert(table.to_string(), (description.to_string(), columns));
+        self.by_name
+            .lock()
+            .insert(table.to_string(), (description.to_string(), columns));
     }
 
     pub fn learn_oid(&self, oid: i64, table: &str, columns: Vec<String>) {
@@ -385,7 +430,11 @@ impl Comments {
         let col = cols.get(usize::try_from(attnum - 1).ok()?)?.clone();
         let by_name = self.by_name.lock();
         let (_, comments) = by_name.get(&table)?;
-        comments.iter().find(|(c, _)| *c == col).map(|(_, d)| d.clone()).filter(|d| !d.is_empty())
+        comments
+            .iter()
+            .find(|(c, _)| *c == col)
+            .map(|(_, d)| d.clone())
+            .filter(|d| !d.is_empty())
     }
 
     pub fn has_any(&self) -> bool {
@@ -396,7 +445,9 @@ impl Comments {
 /// The process-wide comment registry.
 pub fn comments() -> Arc<Comments> {
     static COMMENTS: OnceLock<Arc<Comments>> = OnceLock::new();
-    COMMENTS.get_or_init(|| Arc::new(Comments::default())).clone()
+    COMMENTS
+        .get_or_init(|| Arc::new(Comments::default()))
+        .clone()
 }
 
 /// Static pg_catalog tables, loaded once per process.

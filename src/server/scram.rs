@@ -48,7 +48,9 @@ pub struct Verifier {
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Verifier").field("iterations", &self.iterations).finish_non_exhaustive()
+        f.debug_struct("Verifier")
+            .field("iterations", &self.iterations)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,19 +72,28 @@ impl Verifier {
         let rest = s
             .strip_prefix("SCRAM-SHA-256$")
             .ok_or_else(|| "must start with SCRAM-SHA-256$".to_string())?;
-        let (iter_salt, keys) =
-            rest.split_once('$').ok_or_else(|| "missing `$` before the keys".to_string())?;
-        let (iter, salt) =
-            iter_salt.split_once(':').ok_or_else(|| "missing `:` after iterations".to_string())?;
-        let (stored, server) =
-            keys.split_once(':').ok_or_else(|| "missing `:` between the keys".to_string())?;
-        let iterations: u32 = iter.parse().map_err(|_| format!("bad iteration count `{iter}`"))?;
+        let (iter_salt, keys) = rest
+            .split_once('$')
+            .ok_or_else(|| "missing `$` before the keys".to_string())?;
+        let (iter, salt) = iter_salt
+            .split_once(':')
+            .ok_or_else(|| "missing `:` after iterations".to_string())?;
+        let (stored, server) = keys
+            .split_once(':')
+            .ok_or_else(|| "missing `:` between the keys".to_string())?;
+        let iterations: u32 = iter
+            .parse()
+            .map_err(|_| format!("bad iteration count `{iter}`"))?;
         if iterations == 0 {
             return Err("iteration count must be positive".into());
         }
-        let salt = B64.decode(salt).map_err(|e| format!("salt is not base64: {e}"))?;
+        let salt = B64
+            .decode(salt)
+            .map_err(|e| format!("salt is not base64: {e}"))?;
         let key = |k: &str, what: &str| -> Result<[u8; 32], String> {
-            let v = B64.decode(k).map_err(|e| format!("{what} is not base64: {e}"))?;
+            let v = B64
+                .decode(k)
+                .map_err(|e| format!("{what} is not base64: {e}"))?;
             v.try_into().map_err(|_| format!("{what} must be 32 bytes"))
         };
         Ok(Verifier {
@@ -143,7 +154,11 @@ pub enum ScramError {
 
 fn attr<'a>(part: &'a str, name: char) -> Option<&'a str> {
     let mut chars = part.chars();
-    if chars.next() == Some(name) && chars.next() == Some('=') { Some(&part[2..]) } else { None }
+    if chars.next() == Some(name) && chars.next() == Some('=') {
+        Some(&part[2..])
+    } else {
+        None
+    }
 }
 
 impl ServerExchange {
@@ -158,8 +173,12 @@ impl ServerExchange {
         // gs2-header: cbind-flag "," [authzid] ","
         let mut parts = msg.splitn(3, ',');
         let cbind = parts.next().unwrap_or_default();
-        let authzid = parts.next().ok_or_else(|| ScramError::Protocol("malformed gs2 header".into()))?;
-        let bare = parts.next().ok_or_else(|| ScramError::Protocol("malformed gs2 header".into()))?;
+        let authzid = parts
+            .next()
+            .ok_or_else(|| ScramError::Protocol("malformed gs2 header".into()))?;
+        let bare = parts
+            .next()
+            .ok_or_else(|| ScramError::Protocol("malformed gs2 header".into()))?;
         match cbind {
             // "n": client does not support channel binding; "y": client supports it but thinks
             // the server does not (we do not advertise SCRAM-SHA-256-PLUS).
@@ -172,14 +191,18 @@ impl ServerExchange {
             _ => return Err(ScramError::Protocol("malformed gs2 header".into())),
         }
         if !authzid.is_empty() {
-            return Err(ScramError::Protocol("authorization identity is not supported".into()));
+            return Err(ScramError::Protocol(
+                "authorization identity is not supported".into(),
+            ));
         }
         let gs2_header = format!("{cbind},{authzid},");
         // client-first-bare: [reserved-mext ","] username "," nonce ["," extensions]
         let mut client_nonce = None;
         for p in bare.split(',') {
             if p.starts_with("m=") {
-                return Err(ScramError::Protocol("mandatory extensions are not supported".into()));
+                return Err(ScramError::Protocol(
+                    "mandatory extensions are not supported".into(),
+                ));
             }
             if let Some(n) = attr(p, 'r') {
                 client_nonce = Some(n);
@@ -190,8 +213,11 @@ impl ServerExchange {
             .ok_or_else(|| ScramError::Protocol("client nonce is missing".into()))?;
         let server_nonce = B64.encode(rand::random::<[u8; 18]>());
         let nonce = format!("{client_nonce}{server_nonce}");
-        let server_first =
-            format!("r={nonce},s={},i={}", B64.encode(&verifier.salt), verifier.iterations);
+        let server_first = format!(
+            "r={nonce},s={},i={}",
+            B64.encode(&verifier.salt),
+            verifier.iterations
+        );
         Ok((
             ServerExchange {
                 verifier,
@@ -222,7 +248,9 @@ impl ServerExchange {
             }
         }
         if channel != Some(B64.encode(self.gs2_header.as_bytes()).as_str()) {
-            return Err(ScramError::Protocol("channel binding data does not match".into()));
+            return Err(ScramError::Protocol(
+                "channel binding data does not match".into(),
+            ));
         }
         if nonce != Some(self.nonce.as_str()) {
             return Err(ScramError::Protocol("nonce does not match".into()));
@@ -233,11 +261,16 @@ impl ServerExchange {
         if proof.len() != 32 {
             return Err(ScramError::BadPassword);
         }
-        let auth_message =
-            format!("{},{},{}", self.client_first_bare, self.server_first, without_proof);
+        let auth_message = format!(
+            "{},{},{}",
+            self.client_first_bare, self.server_first, without_proof
+        );
         let client_signature = hmac(&self.verifier.stored_key, auth_message.as_bytes());
-        let client_key: Vec<u8> =
-            proof.iter().zip(client_signature.iter()).map(|(a, b)| a ^ b).collect();
+        let client_key: Vec<u8> = proof
+            .iter()
+            .zip(client_signature.iter())
+            .map(|(a, b)| a ^ b)
+            .collect();
         let ok = ct_eq(&sha256(&client_key), &self.verifier.stored_key);
         if !ok || self.doomed {
             return Err(ScramError::BadPassword);
@@ -290,9 +323,15 @@ mod tests {
     fn exchange_accepts_right_and_rejects_wrong_password() {
         let v = Verifier::from_password("secret", b"saltsaltsaltsalt", 4096);
         let bare = "n=,r=abcdefghijkl";
-        let (ex, sf) = ServerExchange::start(format!("n,,{bare}").as_bytes(), v.clone(), false).unwrap();
-        assert!(ex.finish(client_final("secret", bare, &sf).as_bytes()).unwrap().starts_with("v="));
-        let (ex, sf) = ServerExchange::start(format!("n,,{bare}").as_bytes(), v.clone(), false).unwrap();
+        let (ex, sf) =
+            ServerExchange::start(format!("n,,{bare}").as_bytes(), v.clone(), false).unwrap();
+        assert!(
+            ex.finish(client_final("secret", bare, &sf).as_bytes())
+                .unwrap()
+                .starts_with("v=")
+        );
+        let (ex, sf) =
+            ServerExchange::start(format!("n,,{bare}").as_bytes(), v.clone(), false).unwrap();
         assert_eq!(
             ex.finish(client_final("wrong", bare, &sf).as_bytes()),
             Err(ScramError::BadPassword)

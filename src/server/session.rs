@@ -34,12 +34,22 @@ const PARAMS: &[(&str, &str, Kind, bool)] = &[
     ("session_authorization", "", Kind::ReadOnly, true),
     ("default_transaction_read_only", "off", Kind::User, true),
     ("in_hot_standby", "off", Kind::ReadOnly, true),
-    ("server_version_num", SERVER_VERSION_NUM, Kind::ReadOnly, false),
+    (
+        "server_version_num",
+        SERVER_VERSION_NUM,
+        Kind::ReadOnly,
+        false,
+    ),
     ("extra_float_digits", "1", Kind::User, false),
     ("statement_timeout", "0", Kind::User, false),
     ("search_path", "\"$user\", public", Kind::User, false),
     ("transaction_isolation", "read committed", Kind::User, false),
-    ("default_transaction_isolation", "read committed", Kind::User, false),
+    (
+        "default_transaction_isolation",
+        "read committed",
+        Kind::User,
+        false,
+    ),
     ("transaction_read_only", "off", Kind::User, false),
     ("default_transaction_deferrable", "off", Kind::User, false),
     ("max_identifier_length", "63", Kind::ReadOnly, false),
@@ -53,7 +63,12 @@ const PARAMS: &[(&str, &str, Kind, bool)] = &[
     ("lc_time", "C", Kind::User, false),
     ("bytea_output", "hex", Kind::User, false),
     ("client_min_messages", "notice", Kind::User, false),
-    ("idle_in_transaction_session_timeout", "0", Kind::User, false),
+    (
+        "idle_in_transaction_session_timeout",
+        "0",
+        Kind::User,
+        false,
+    ),
     ("idle_session_timeout", "0", Kind::User, false),
     ("lock_timeout", "0", Kind::User, false),
     ("escape_string_warning", "on", Kind::User, false),
@@ -64,7 +79,12 @@ const PARAMS: &[(&str, &str, Kind, bool)] = &[
     ("max_parallel_workers_per_gather", "2", Kind::User, false),
     ("join_collapse_limit", "8", Kind::User, false),
     ("geqo", "on", Kind::User, false),
-    ("password_encryption", "scram-sha-256", Kind::ReadOnly, false),
+    (
+        "password_encryption",
+        "scram-sha-256",
+        Kind::ReadOnly,
+        false,
+    ),
     ("ssl", "off", Kind::ReadOnly, false),
     ("max_connections", "100", Kind::ReadOnly, false),
     ("TimeZone_abbreviations", "Default", Kind::User, false),
@@ -100,9 +120,15 @@ impl Settings {
     pub fn new(user: &str, superuser: bool, tls: bool, max_connections: usize) -> Settings {
         let mut values = BTreeMap::new();
         for (name, default, _, _) in PARAMS {
-            values.insert(name.to_ascii_lowercase(), (name.to_string(), default.to_string()));
+            values.insert(
+                name.to_ascii_lowercase(),
+                (name.to_string(), default.to_string()),
+            );
         }
-        let mut s = Settings { values, session_defaults: BTreeMap::new() };
+        let mut s = Settings {
+            values,
+            session_defaults: BTreeMap::new(),
+        };
         s.force("session_authorization", user);
         s.force("is_superuser", if superuser { "on" } else { "off" });
         s.force("ssl", if tls { "on" } else { "off" });
@@ -113,7 +139,11 @@ impl Settings {
 
     fn force(&mut self, name: &str, value: &str) {
         let key = name.to_ascii_lowercase();
-        let display = self.values.get(&key).map(|v| v.0.clone()).unwrap_or_else(|| name.to_string());
+        let display = self
+            .values
+            .get(&key)
+            .map(|v| v.0.clone())
+            .unwrap_or_else(|| name.to_string());
         self.values.insert(key, (display, value.to_string()));
     }
 
@@ -159,7 +189,10 @@ impl Settings {
         let Some(&(canonical, _, kind, report)) = lookup(name) else {
             if name.contains('.') {
                 // Custom placeholder parameters (`myapp.x`) are accepted like PostgreSQL does.
-                self.values.insert(name.to_ascii_lowercase(), (name.to_string(), value.to_string()));
+                self.values.insert(
+                    name.to_ascii_lowercase(),
+                    (name.to_string(), value.to_string()),
+                );
                 return Ok(vec![]);
             }
             return Err(PgError::new(
@@ -176,8 +209,13 @@ impl Settings {
         let value = normalize(canonical, value)?;
         let key = canonical.to_ascii_lowercase();
         let changed = self.values.get(&key).map(|v| v.1 != value).unwrap_or(true);
-        self.values.insert(key, (canonical.to_string(), value.clone()));
-        Ok(if report && changed { vec![(canonical.to_string(), value)] } else { vec![] })
+        self.values
+            .insert(key, (canonical.to_string(), value.clone()));
+        Ok(if report && changed {
+            vec![(canonical.to_string(), value)]
+        } else {
+            vec![]
+        })
     }
 
     /// RESET one parameter.
@@ -195,7 +233,9 @@ impl Settings {
                 ));
             }
         };
-        let Some(def) = self.session_defaults.get(&key).cloned() else { return Ok(vec![]) };
+        let Some(def) = self.session_defaults.get(&key).cloned() else {
+            return Ok(vec![]);
+        };
         let changed = self.values.get(&key) != Some(&def);
         self.values.insert(key.clone(), def.clone());
         let report = lookup(&key).map(|p| p.3).unwrap_or(false);
@@ -249,7 +289,10 @@ impl Settings {
         if let Some(v) = self.get("TimeZone") {
             f.time_zone = v;
         }
-        if let Some(v) = self.get("extra_float_digits").and_then(|v| v.parse::<i8>().ok()) {
+        if let Some(v) = self
+            .get("extra_float_digits")
+            .and_then(|v| v.parse::<i8>().ok())
+        {
             f.extra_float_digits = v;
         }
         Arc::new(f)
@@ -278,7 +321,9 @@ fn parse_options(s: &str) -> Vec<(String, String)> {
 /// `5000`, `5s`, `100ms`, `2min`, `1h` -> milliseconds.
 pub fn parse_duration_ms(v: &str) -> Option<u64> {
     let v = v.trim().trim_matches('\'');
-    let split = v.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(v.len());
+    let split = v
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(v.len());
     let (num, unit) = v.split_at(split);
     let num: f64 = num.parse().ok()?;
     if num < 0.0 {
@@ -306,7 +351,9 @@ fn invalid(name: &str, value: &str) -> PgError {
 fn normalize(name: &str, value: &str) -> Result<String, PgError> {
     let v = value.trim();
     match name {
-        "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout"
+        "statement_timeout"
+        | "lock_timeout"
+        | "idle_in_transaction_session_timeout"
         | "idle_session_timeout" => {
             let ms = parse_duration_ms(v).ok_or_else(|| invalid(name, v))?;
             Ok(ms.to_string())
@@ -349,7 +396,9 @@ fn normalize(name: &str, value: &str) -> Result<String, PgError> {
             Ok(format!("{style}, {order}"))
         }
         "IntervalStyle" => match v.to_ascii_lowercase().as_str() {
-            s @ ("postgres" | "postgres_verbose" | "sql_standard" | "iso_8601") => Ok(s.to_string()),
+            s @ ("postgres" | "postgres_verbose" | "sql_standard" | "iso_8601") => {
+                Ok(s.to_string())
+            }
             _ => Err(invalid(name, v)),
         },
         "standard_conforming_strings" => match v.to_ascii_lowercase().as_str() {
@@ -385,7 +434,10 @@ mod tests {
     fn set_show_reset() {
         let mut s = Settings::new("alice", false, false, 10);
         assert_eq!(s.get("datestyle").unwrap(), "ISO, MDY");
-        assert_eq!(s.set("application_name", "x").unwrap(), vec![("application_name".into(), "x".into())]);
+        assert_eq!(
+            s.set("application_name", "x").unwrap(),
+            vec![("application_name".into(), "x".into())]
+        );
         assert!(s.set("extra_float_digits", "3").unwrap().is_empty());
         assert!(s.set("extra_float_digits", "9").is_err());
         assert_eq!(s.set("statement_timeout", "5s").unwrap(), vec![]);
@@ -404,7 +456,10 @@ mod tests {
         let mut s = Settings::new("bob", false, false, 10);
         let mut p = BTreeMap::new();
         p.insert("application_name".to_string(), "psql".to_string());
-        p.insert("options".to_string(), "-c statement_timeout=100 --search_path=x".to_string());
+        p.insert(
+            "options".to_string(),
+            "-c statement_timeout=100 --search_path=x".to_string(),
+        );
         s.apply_startup(&p);
         assert_eq!(s.get("statement_timeout").unwrap(), "100");
         s.set("application_name", "other").unwrap();

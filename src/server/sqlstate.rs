@@ -53,7 +53,12 @@ pub struct PgError {
 
 impl PgError {
     pub fn new(code: &str, message: impl Into<String>) -> PgError {
-        PgError { code: code.to_string(), message: message.into(), detail: None, hint: None }
+        PgError {
+            code: code.to_string(),
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> PgError {
@@ -71,15 +76,25 @@ impl PgError {
     }
 
     pub fn timeout() -> PgError {
-        PgError::new(QUERY_CANCELED, "canceling statement due to statement timeout")
+        PgError::new(
+            QUERY_CANCELED,
+            "canceling statement due to statement timeout",
+        )
     }
 
     pub fn shutdown() -> PgError {
-        PgError::new(ADMIN_SHUTDOWN, "terminating connection due to administrator command")
+        PgError::new(
+            ADMIN_SHUTDOWN,
+            "terminating connection due to administrator command",
+        )
     }
 
     pub fn to_error_info(&self, severity: &str) -> ErrorInfo {
-        let mut info = ErrorInfo::new(severity.to_string(), self.code.clone(), self.message.clone());
+        let mut info = ErrorInfo::new(
+            severity.to_string(),
+            self.code.clone(),
+            self.message.clone(),
+        );
         info.detail = self.detail.clone();
         info.hint = self.hint.clone();
         info
@@ -163,8 +178,17 @@ pub fn from_pgwire(e: PgWireError) -> PgError {
         PgWireError::QueryCanceled => PgError::canceled(),
         other => {
             let code = code_of(&other);
-            let code = if code == INTERNAL_ERROR { INVALID_PARAMETER_VALUE.to_string() } else { code };
-            PgError { code, message: other.to_string(), detail: None, hint: None }
+            let code = if code == INTERNAL_ERROR {
+                INVALID_PARAMETER_VALUE.to_string()
+            } else {
+                code
+            };
+            PgError {
+                code,
+                message: other.to_string(),
+                detail: None,
+                hint: None,
+            }
         }
     }
 }
@@ -184,13 +208,19 @@ pub fn classify(err: &DataFusionError) -> PgError {
         #[allow(unreachable_patterns)]
         DataFusionError::SQL(pe, _) => (SYNTAX_ERROR, clean_parser_message(&pe.to_string())),
         DataFusionError::SchemaError(se, _) => match se.as_ref() {
-            SchemaError::FieldNotFound { field, valid_fields } => {
+            SchemaError::FieldNotFound {
+                field,
+                valid_fields,
+            } => {
                 if hint.is_none() && !valid_fields.is_empty() && valid_fields.len() <= 20 {
                     let names: Vec<String> =
                         valid_fields.iter().map(|c| c.name().to_string()).collect();
                     hint = Some(format!("Columns available here: {}.", names.join(", ")));
                 }
-                (UNDEFINED_COLUMN, format!("column \"{}\" does not exist", field.name()))
+                (
+                    UNDEFINED_COLUMN,
+                    format!("column \"{}\" does not exist", field.name()),
+                )
             }
             SchemaError::AmbiguousReference { field } => (
                 AMBIGUOUS_COLUMN,
@@ -206,7 +236,10 @@ pub fn classify(err: &DataFusionError) -> PgError {
                 || m.contains("not found")
                 || m.contains("Unknown")
             {
-                (UNDEFINED_OBJECT, format!("unrecognized configuration parameter: {m}"))
+                (
+                    UNDEFINED_OBJECT,
+                    format!("unrecognized configuration parameter: {m}"),
+                )
             } else {
                 (INVALID_PARAMETER_VALUE, m.clone())
             }
@@ -238,7 +271,12 @@ pub fn classify(err: &DataFusionError) -> PgError {
         DataFusionError::Internal(m) => (INTERNAL_ERROR, format!("internal error: {m}")),
         other => (INTERNAL_ERROR, other.strip_backtrace()),
     };
-    PgError { code: code.to_string(), message, detail, hint }
+    PgError {
+        code: code.to_string(),
+        message,
+        detail,
+        hint,
+    }
 }
 
 /// Peel Context / Shared / Diagnostic / Collection / Arrow-external layers, keeping the
@@ -255,12 +293,20 @@ fn unwrap_layers<'a>(
             DataFusionError::Diagnostic(diag, inner) => {
                 if detail.is_none() && !diag.notes.is_empty() {
                     *detail = Some(
-                        diag.notes.iter().map(|n| n.message.clone()).collect::<Vec<_>>().join("; "),
+                        diag.notes
+                            .iter()
+                            .map(|n| n.message.clone())
+                            .collect::<Vec<_>>()
+                            .join("; "),
                     );
                 }
                 if hint.is_none() && !diag.helps.is_empty() {
                     *hint = Some(
-                        diag.helps.iter().map(|n| n.message.clone()).collect::<Vec<_>>().join("; "),
+                        diag.helps
+                            .iter()
+                            .map(|n| n.message.clone())
+                            .collect::<Vec<_>>()
+                            .join("; "),
                     );
                 }
                 inner
@@ -303,19 +349,30 @@ fn classify_plan(m: &str, hint: &mut Option<String>) -> (&'static str, String) {
     }
     if m.starts_with("table function") && m.contains("not found") {
         let name = quoted(m).unwrap_or("?");
-        return (UNDEFINED_FUNCTION, format!("function {name}() does not exist"));
+        return (
+            UNDEFINED_FUNCTION,
+            format!("function {name}() does not exist"),
+        );
     }
     if m.starts_with("table '") && m.contains("not found") {
         let name = quoted(m).unwrap_or("?");
         let short = name.rsplit('.').next().unwrap_or(name);
         if hint.is_none() {
-            *hint = Some("List the tables with \\dt or SELECT * FROM information_schema.tables.".into());
+            *hint = Some(
+                "List the tables with \\dt or SELECT * FROM information_schema.tables.".into(),
+            );
         }
-        return (UNDEFINED_TABLE, format!("relation \"{short}\" does not exist"));
+        return (
+            UNDEFINED_TABLE,
+            format!("relation \"{short}\" does not exist"),
+        );
     }
     if m.starts_with("Invalid function") {
         let name = quoted(m).unwrap_or("?");
-        return (UNDEFINED_FUNCTION, format!("function {name} does not exist"));
+        return (
+            UNDEFINED_FUNCTION,
+            format!("function {name} does not exist"),
+        );
     }
     if m.contains("No function matches the given name and argument types")
         || m.contains("Failed to coerce arguments")
@@ -332,7 +389,9 @@ fn classify_plan(m: &str, hint: &mut Option<String>) -> (&'static str, String) {
     if m.contains("already exists") {
         return (DUPLICATE_TABLE, first_line.to_string());
     }
-    if m.contains("Placeholder type could not be resolved") || m.contains("could not determine data type of") {
+    if m.contains("Placeholder type could not be resolved")
+        || m.contains("could not determine data type of")
+    {
         return (INDETERMINATE_DATATYPE, first_line.to_string());
     }
     if m.contains("Cannot infer common")
@@ -350,7 +409,8 @@ fn classify_plan(m: &str, hint: &mut Option<String>) -> (&'static str, String) {
         }
         return (UNDEFINED_OBJECT, first_line.to_string());
     }
-    if m.starts_with("Unsupported") || m.contains("not supported") || m.contains("Unsupported SQL") {
+    if m.starts_with("Unsupported") || m.contains("not supported") || m.contains("Unsupported SQL")
+    {
         return (FEATURE_NOT_SUPPORTED, first_line.to_string());
     }
     // Remaining planning errors are mistakes in the statement (wrong arity, wrong clause).
@@ -395,7 +455,10 @@ fn classify_arrow(ae: &ArrowError) -> (&'static str, String) {
         ArrowError::DivideByZero => (DIVISION_BY_ZERO, "division by zero".into()),
         ArrowError::ArithmeticOverflow(m) => (NUMERIC_VALUE_OUT_OF_RANGE, m.clone()),
         ArrowError::CastError(m) => {
-            if m.to_lowercase().contains("overflow") || m.contains("out of range") || m.contains("too large") {
+            if m.to_lowercase().contains("overflow")
+                || m.contains("out of range")
+                || m.contains("too large")
+            {
                 (NUMERIC_VALUE_OUT_OF_RANGE, m.clone())
             } else {
                 (INVALID_TEXT_REPRESENTATION, m.clone())
@@ -436,10 +499,19 @@ mod tests {
     async fn classifies_common_mistakes() {
         assert_eq!(code_for("SELEC 1").await.code, SYNTAX_ERROR);
         assert_eq!(code_for("SELECT * FROM nope").await.code, UNDEFINED_TABLE);
-        assert_eq!(code_for("SELECT nope FROM (VALUES (1)) t(a)").await.code, UNDEFINED_COLUMN);
-        assert_eq!(code_for("SELECT nosuchfn(1)").await.code, UNDEFINED_FUNCTION);
+        assert_eq!(
+            code_for("SELECT nope FROM (VALUES (1)) t(a)").await.code,
+            UNDEFINED_COLUMN
+        );
+        assert_eq!(
+            code_for("SELECT nosuchfn(1)").await.code,
+            UNDEFINED_FUNCTION
+        );
         assert_eq!(code_for("SELECT 1/0").await.code, DIVISION_BY_ZERO);
-        assert_eq!(code_for("SELECT CAST('x' AS INT)").await.code, INVALID_TEXT_REPRESENTATION);
+        assert_eq!(
+            code_for("SELECT CAST('x' AS INT)").await.code,
+            INVALID_TEXT_REPRESENTATION
+        );
     }
 
     #[test]

@@ -20,18 +20,32 @@ pub enum Command {
     Release,
     RollbackToSavepoint,
     /// `SET name TO value`; `None` value means DEFAULT.
-    Set { name: String, value: Option<String> },
+    Set {
+        name: String,
+        value: Option<String>,
+    },
     /// `SET datafusion.x = y`, given to DataFusion.
-    SetEngine { name: String, statement: Box<DFStatement> },
+    SetEngine {
+        name: String,
+        statement: Box<DFStatement>,
+    },
     /// `RESET name` / `RESET ALL` (None)
     Reset(Option<String>),
     Show(String),
     ShowAll,
     DiscardAll,
     Deallocate,
-    Declare { name: String, hold: bool, query: Box<DFStatement> },
+    Declare {
+        name: String,
+        hold: bool,
+        query: Box<DFStatement>,
+    },
     /// FETCH / MOVE: `count` None means ALL.
-    Fetch { name: String, count: Option<u64>, is_move: bool },
+    Fetch {
+        name: String,
+        count: Option<u64>,
+        is_move: bool,
+    },
     Close(Option<String>),
     /// Accepted and ignored (LISTEN, SET TRANSACTION, ...): the tag to answer with.
     NoOp(&'static str),
@@ -52,7 +66,9 @@ impl std::fmt::Debug for SqlParser {
 
 impl Default for SqlParser {
     fn default() -> Self {
-        SqlParser { compat: PostgresCompatibilityParser::new() }
+        SqlParser {
+            compat: PostgresCompatibilityParser::new(),
+        }
     }
 }
 
@@ -61,9 +77,17 @@ fn first_words(sql: &str, n: usize) -> Vec<String> {
     let mut s = sql.trim_start();
     loop {
         if let Some(rest) = s.strip_prefix("--") {
-            s = rest.split_once('\n').map(|x| x.1).unwrap_or("").trim_start();
+            s = rest
+                .split_once('\n')
+                .map(|x| x.1)
+                .unwrap_or("")
+                .trim_start();
         } else if let Some(rest) = s.strip_prefix("/*") {
-            s = rest.split_once("*/").map(|x| x.1).unwrap_or("").trim_start();
+            s = rest
+                .split_once("*/")
+                .map(|x| x.1)
+                .unwrap_or("")
+                .trim_start();
         } else {
             break;
         }
@@ -95,8 +119,8 @@ impl SqlParser {
     }
 
     fn parse_df(&self, sql: &str) -> Result<Vec<Command>, String> {
-        let stmts =
-            DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).map_err(|e| e.to_string())?;
+        let stmts = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {})
+            .map_err(|e| e.to_string())?;
         stmts
             .into_iter()
             .map(|s| match s {
@@ -105,7 +129,9 @@ impl SqlParser {
                     if !is_engine_setting(&object_name(&n)) =>
                 {
                     let name = object_name(&n);
-                    Ok(Command::Reset((!name.eq_ignore_ascii_case("all")).then_some(name)))
+                    Ok(Command::Reset(
+                        (!name.eq_ignore_ascii_case("all")).then_some(name),
+                    ))
                 }
                 other => Ok(Command::Sql(Box::new(other))),
             })
@@ -115,12 +141,19 @@ impl SqlParser {
 
 fn syntax(msg: &str) -> PgError {
     let m = msg.strip_prefix("sql parser error: ").unwrap_or(msg);
-    let m = m.strip_prefix("SQL error: ParserError(\"").map(|x| x.trim_end_matches("\")")).unwrap_or(m);
+    let m = m
+        .strip_prefix("SQL error: ParserError(\"")
+        .map(|x| x.trim_end_matches("\")"))
+        .unwrap_or(m);
     PgError::new(sqlstate::SYNTAX_ERROR, format!("syntax error: {m}"))
 }
 
 fn ident_list(parts: &[ast::Ident]) -> String {
-    parts.iter().map(|i| i.value.clone()).collect::<Vec<_>>().join(" ")
+    parts
+        .iter()
+        .map(|i| i.value.clone())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn object_name(n: &ast::ObjectName) -> String {
@@ -152,12 +185,21 @@ fn expr_text(e: &Expr) -> String {
             | Value::DoubleQuotedString(s)
             | Value::EscapedStringLiteral(s) => s.clone(),
             Value::Number(n, _) => n.to_string(),
-            Value::Boolean(b) => if *b { "on".into() } else { "off".into() },
+            Value::Boolean(b) => {
+                if *b {
+                    "on".into()
+                } else {
+                    "off".into()
+                }
+            }
             other => other.to_string(),
         },
         Expr::Identifier(i) => i.value.clone(),
         Expr::CompoundIdentifier(parts) => ident_list(parts).replace(' ', "."),
-        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => format!("-{}", expr_text(expr)),
+        Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => format!("-{}", expr_text(expr)),
         other => other.to_string(),
     }
 }
@@ -169,9 +211,15 @@ fn is_engine_setting(name: &str) -> bool {
 fn count_of(v: &ast::ValueWithSpan) -> Result<u64, PgError> {
     match &v.value {
         Value::Number(n, _) => n.parse::<u64>().map_err(|_| {
-            PgError::new(sqlstate::FEATURE_NOT_SUPPORTED, "FETCH count must be a non-negative integer")
+            PgError::new(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "FETCH count must be a non-negative integer",
+            )
         }),
-        _ => Err(PgError::new(sqlstate::SYNTAX_ERROR, "FETCH count must be a number")),
+        _ => Err(PgError::new(
+            sqlstate::SYNTAX_ERROR,
+            "FETCH count must be a number",
+        )),
     }
 }
 
@@ -180,12 +228,18 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
     Ok(match stmt {
         Statement::StartTransaction { .. } => Command::Begin,
         Statement::Commit { .. } => Command::Commit,
-        Statement::Rollback { savepoint: None, .. } => Command::Rollback,
-        Statement::Rollback { savepoint: Some(_), .. } => Command::RollbackToSavepoint,
+        Statement::Rollback {
+            savepoint: None, ..
+        } => Command::Rollback,
+        Statement::Rollback {
+            savepoint: Some(_), ..
+        } => Command::RollbackToSavepoint,
         Statement::Savepoint { .. } => Command::Savepoint,
         Statement::ReleaseSavepoint { .. } => Command::Release,
         Statement::Set(set) => match set {
-            ast::Set::SingleAssignment { variable, values, .. } => {
+            ast::Set::SingleAssignment {
+                variable, values, ..
+            } => {
                 let name = object_name(&variable);
                 if is_engine_setting(&name) {
                     Command::SetEngine {
@@ -200,16 +254,24 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
                         )))),
                     }
                 } else {
-                    Command::Set { name, value: set_value(&values) }
+                    Command::Set {
+                        name,
+                        value: set_value(&values),
+                    }
                 }
             }
-            ast::Set::SetTimeZone { value, .. } => {
-                Command::Set { name: "TimeZone".into(), value: set_value(&[value]) }
-            }
-            ast::Set::SetNames { charset_name, .. } => {
-                Command::Set { name: "client_encoding".into(), value: Some(charset_name.value) }
-            }
-            ast::Set::SetNamesDefault {} => Command::Set { name: "client_encoding".into(), value: None },
+            ast::Set::SetTimeZone { value, .. } => Command::Set {
+                name: "TimeZone".into(),
+                value: set_value(&[value]),
+            },
+            ast::Set::SetNames { charset_name, .. } => Command::Set {
+                name: "client_encoding".into(),
+                value: Some(charset_name.value),
+            },
+            ast::Set::SetNamesDefault {} => Command::Set {
+                name: "client_encoding".into(),
+                value: None,
+            },
             ast::Set::SetTransaction { .. } => Command::NoOp("SET"),
             ast::Set::SetSessionAuthorization(_) | ast::Set::SetRole { .. } => {
                 return Err(PgError::new(
@@ -229,11 +291,14 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
             let name = ident_list(&variable);
             if name.eq_ignore_ascii_case("all") {
                 Command::ShowAll
-            } else if is_engine_setting(&name) {
-                Command::Sql(Box::new(DFStatement::Statement(Box::new(Statement::ShowVariable {
-                    variable,
-                }))))
             } else {
+                // Engine settings (`datafusion.*`) are looked up in the session config too.
+                let name = variable.iter().map(|i| i.value.clone()).collect::<Vec<_>>();
+                let name = if name.len() > 1 && name[0].eq_ignore_ascii_case("datafusion") {
+                    name.join(".")
+                } else {
+                    name.join(" ")
+                };
                 Command::Show(name)
             }
         }
@@ -248,7 +313,10 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
             })?;
             let name = d.names.first().map(|i| i.value.clone()).unwrap_or_default();
             let query = d.for_query.ok_or_else(|| {
-                PgError::new(sqlstate::FEATURE_NOT_SUPPORTED, "only DECLARE ... CURSOR FOR query is supported")
+                PgError::new(
+                    sqlstate::FEATURE_NOT_SUPPORTED,
+                    "only DECLARE ... CURSOR FOR query is supported",
+                )
             })?;
             if d.binary == Some(true) {
                 return Err(PgError::new(
@@ -262,7 +330,9 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
                 query: Box::new(DFStatement::Statement(Box::new(Statement::Query(query)))),
             }
         }
-        Statement::Fetch { name, direction, .. } => {
+        Statement::Fetch {
+            name, direction, ..
+        } => {
             let count = match direction {
                 FetchDirection::Next | FetchDirection::First => Some(1),
                 FetchDirection::Count { limit } => Some(count_of(&limit)?),
@@ -276,7 +346,11 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
                     ));
                 }
             };
-            Command::Fetch { name: name.value, count, is_move: false }
+            Command::Fetch {
+                name: name.value,
+                count,
+                is_move: false,
+            }
         }
         Statement::Close { cursor } => match cursor {
             CloseCursor::All => Command::Close(None),
@@ -300,6 +374,7 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
         Statement::NOTIFY { .. } => Command::NoOp("NOTIFY"),
         mut other => {
             fix_integer_literals(&mut other);
+            rewrite_array_subqueries(&mut other);
             Command::Sql(Box::new(DFStatement::Statement(Box::new(other))))
         }
     })
@@ -310,11 +385,32 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
 /// fit in int4, and name the column `?column?` like PostgreSQL.
 fn fix_integer_literals(stmt: &mut Statement) {
     let Statement::Query(q) = stmt else { return };
-    let SetExpr::Select(select) = q.body.as_mut() else { return };
+    let SetExpr::Select(select) = q.body.as_mut() else {
+        return;
+    };
     let mut named = false;
     for item in select.projection.iter_mut() {
-        let SelectItem::UnnamedExpr(Expr::Value(v)) = item else { continue };
-        let Value::Number(n, false) = &v.value else { continue };
+        // `SELECT 1 AS one` keeps its alias.
+        if let SelectItem::ExprWithAlias { expr, .. } = item {
+            if let Expr::Value(v) = expr {
+                if matches!(&v.value, Value::Number(n, false) if n.parse::<i32>().is_ok()) {
+                    *expr = Expr::Cast {
+                        kind: ast::CastKind::DoubleColon,
+                        expr: Box::new(Expr::Value(v.clone())),
+                        data_type: ast::DataType::Integer(None),
+                        array: false,
+                        format: None,
+                    };
+                }
+            }
+            continue;
+        }
+        let SelectItem::UnnamedExpr(Expr::Value(v)) = item else {
+            continue;
+        };
+        let Value::Number(n, false) = &v.value else {
+            continue;
+        };
         if n.parse::<i32>().is_err() {
             continue;
         }
@@ -325,10 +421,60 @@ fn fix_integer_literals(stmt: &mut Statement) {
             array: false,
             format: None,
         };
-        let alias = if named { format!("?column?{n}") } else { "?column?".to_string() };
+        let alias = if named {
+            format!("?column?{n}")
+        } else {
+            "?column?".to_string()
+        };
         named = true;
-        *item = SelectItem::ExprWithAlias { expr: cast, alias: ast::Ident::with_quote('"', alias) };
+        *item = SelectItem::ExprWithAlias {
+            expr: cast,
+            alias: ast::Ident::with_quote('"', alias),
+        };
     }
+}
+
+/// `ARRAY(subquery)` (psql `\\d+`, JDBC metadata) is not DataFusion SQL: turn it into
+/// `(SELECT array_agg(v) FROM (subquery) AS _aisle_arr(v))`. psql's toast-options subquery over
+/// `reloptions` (always empty here) becomes an empty text array.
+fn rewrite_array_subqueries(stmt: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{FunctionArguments, visit_expressions_mut};
+    use datafusion::sql::sqlparser::parser::Parser;
+    use std::ops::ControlFlow;
+    let _ = visit_expressions_mut(stmt, |expr| {
+        // psql `\d+`: `array_to_string(c.reloptions || ARRAY(...), ', ')`; there are no
+        // storage options.
+        if let Expr::Function(f) = expr {
+            let name = f.name.to_string().to_ascii_lowercase();
+            if name.ends_with("array_to_string") && f.args.to_string().contains("reloptions") {
+                *expr = Expr::Value(Value::SingleQuotedString(String::new()).into());
+                return ControlFlow::<()>::Continue(());
+            }
+        }
+        if let Expr::Function(f) = expr {
+            let is_array = f.name.0.len() == 1
+                && f.name.0[0]
+                    .as_ident()
+                    .is_some_and(|i| i.value.eq_ignore_ascii_case("array"));
+            if is_array {
+                if let FunctionArguments::Subquery(q) = &f.args {
+                    let q = q.to_string();
+                    let sql = if q.contains("reloptions") {
+                        "CAST(make_array() AS VARCHAR[])".to_string()
+                    } else {
+                        format!("(SELECT array_agg(v) FROM ({q}) AS _aisle_arr(v))")
+                    };
+                    if let Ok(new) = Parser::new(&PostgreSqlDialect {})
+                        .try_with_sql(&sql)
+                        .and_then(|mut p| p.parse_expr())
+                    {
+                        *expr = new;
+                    }
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// Statements that change the catalog, data or files (admins only until grants land).
@@ -344,7 +490,9 @@ pub fn is_privileged(stmt: &DFStatement) -> Option<&'static str> {
             | Statement::ShowTables { .. }
             | Statement::ShowColumns { .. }
             | Statement::ShowFunctions { .. } => None,
-            Statement::Explain { statement, analyze, .. } => {
+            Statement::Explain {
+                statement, analyze, ..
+            } => {
                 if *analyze {
                     is_privileged(&DFStatement::Statement(statement.clone()))
                 } else {
@@ -407,7 +555,11 @@ pub fn tag_for(stmt: &DFStatement) -> TagKind {
             Statement::Set(_) => TagKind::Done("SET".into()),
             other => {
                 let word = other.to_string();
-                let word = word.split_whitespace().next().unwrap_or("OK").to_ascii_uppercase();
+                let word = word
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("OK")
+                    .to_ascii_uppercase();
                 TagKind::Done(word)
             }
         },
@@ -427,14 +579,20 @@ mod tests {
     #[test]
     fn session_commands() {
         assert!(matches!(one("BEGIN"), Command::Begin));
-        assert!(matches!(one("start transaction isolation level read committed"), Command::Begin));
+        assert!(matches!(
+            one("start transaction isolation level read committed"),
+            Command::Begin
+        ));
         assert!(matches!(one("COMMIT"), Command::Commit));
         assert!(matches!(one("END"), Command::Commit));
         assert!(matches!(one("ROLLBACK"), Command::Rollback));
         assert!(matches!(one("ABORT"), Command::Rollback));
         assert!(matches!(one("SAVEPOINT a"), Command::Savepoint));
         assert!(matches!(one("RELEASE SAVEPOINT a"), Command::Release));
-        assert!(matches!(one("ROLLBACK TO SAVEPOINT a"), Command::RollbackToSavepoint));
+        assert!(matches!(
+            one("ROLLBACK TO SAVEPOINT a"),
+            Command::RollbackToSavepoint
+        ));
         match one("SET statement_timeout = '5s'") {
             Command::Set { name, value } => {
                 assert_eq!(name, "statement_timeout");
@@ -457,19 +615,46 @@ mod tests {
             Command::Set { value, .. } => assert!(value.is_none()),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(one("SET datafusion.execution.batch_size = 100"), Command::SetEngine { .. }));
+        assert!(matches!(
+            one("SET datafusion.execution.batch_size = 100"),
+            Command::SetEngine { .. }
+        ));
         assert!(matches!(one("SHOW ALL"), Command::ShowAll));
         assert!(matches!(one("SHOW search_path"), Command::Show(_)));
         assert!(matches!(one("DISCARD ALL"), Command::DiscardAll));
         assert!(matches!(one("RESET ALL"), Command::Reset(None)));
-        assert!(matches!(one("RESET statement_timeout"), Command::Reset(Some(_))));
-        assert!(matches!(one("DECLARE c CURSOR FOR SELECT 1"), Command::Declare { .. }));
-        assert!(matches!(one("FETCH FORWARD 10 FROM c"), Command::Fetch { count: Some(10), .. }));
-        assert!(matches!(one("FETCH ALL FROM c"), Command::Fetch { count: None, .. }));
+        assert!(matches!(
+            one("RESET statement_timeout"),
+            Command::Reset(Some(_))
+        ));
+        assert!(matches!(
+            one("DECLARE c CURSOR FOR SELECT 1"),
+            Command::Declare { .. }
+        ));
+        assert!(matches!(
+            one("FETCH FORWARD 10 FROM c"),
+            Command::Fetch {
+                count: Some(10),
+                ..
+            }
+        ));
+        assert!(matches!(
+            one("FETCH ALL FROM c"),
+            Command::Fetch { count: None, .. }
+        ));
         assert!(matches!(one("CLOSE c"), Command::Close(Some(_))));
         assert!(matches!(one("CLOSE ALL"), Command::Close(None)));
         assert!(matches!(one("SELECT 1"), Command::Sql(_)));
-        assert_eq!(SqlParser::default().parse("SELECT 1; SELECT 2").unwrap().len(), 2);
-        assert_eq!(SqlParser::default().parse("SELEC 1").unwrap_err().code, "42601");
+        assert_eq!(
+            SqlParser::default()
+                .parse("SELECT 1; SELECT 2")
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            SqlParser::default().parse("SELEC 1").unwrap_err().code,
+            "42601"
+        );
     }
 }

@@ -50,7 +50,10 @@ impl QueryCtl {
     }
 
     /// Run `fut` unless the statement is cancelled or times out first.
-    pub async fn guard<T>(&self, fut: impl Future<Output = Result<T, PgError>>) -> Result<T, PgError> {
+    pub async fn guard<T>(
+        &self,
+        fut: impl Future<Output = Result<T, PgError>>,
+    ) -> Result<T, PgError> {
         tokio::select! {
             biased;
             e = self.stopped() => Err(e),
@@ -66,8 +69,9 @@ pub fn pg_fields(
     format: &Format,
     options: &Arc<FormatOptions>,
 ) -> Result<Vec<FieldInfo>, PgError> {
-    let fields = arrow_pg::datatypes::arrow_schema_to_pg_fields(schema, format, Some(options.clone()))
-        .map_err(sqlstate::from_pgwire)?;
+    let fields =
+        arrow_pg::datatypes::arrow_schema_to_pg_fields(schema, format, Some(options.clone()))
+            .map_err(sqlstate::from_pgwire)?;
     Ok(fields
         .into_iter()
         .zip(schema.fields().iter())
@@ -94,10 +98,24 @@ fn type_size(t: &Type) -> i16 {
     }
 }
 
+/// Aborts the producing task when the result is dropped (cancel, error, client gone).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// A running query's result.
+///
+/// DataFusion's stream is driven by its own task, which hands batches over a small channel: the
+/// connection task stays responsive to cancel and timeout even while an operator computes for a
+/// long time without producing a batch, and aborting the task stops the query.
 pub struct RowStream {
     pub schema: Arc<Schema>,
-    stream: SendableRecordBatchStream,
+    rx: tokio::sync::mpsc::Receiver<datafusion::error::Result<RecordBatch>>,
+    _task: AbortOnDrop,
     current: Option<(RecordBatch, usize)>,
     encoder: DataRowEncoder,
     done: bool,
@@ -109,7 +127,9 @@ pub struct RowStream {
 
 impl std::fmt::Debug for RowStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RowStream").field("rows_total", &self.rows_total).finish()
+        f.debug_struct("RowStream")
+            .field("rows_total", &self.rows_total)
+            .finish()
     }
 }
 
@@ -121,12 +141,77 @@ pub struct Fetched {
     pub suspended: bool,
 }
 
+/// The runtime that executes queries, apart from the runtime serving connections: a query that
+/// keeps its worker threads busy must not delay accepting connections, cancel requests or other
+/// sessions' network I/O.
+pub fn exec_runtime() -> &'static tokio::runtime::Handle {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(num_cpus::get().max(2))
+            .thread_name("aisle-query")
+            .enable_all()
+            .build()
+            .expect("build the query runtime")
+    })
+    .handle()
+}
+
 impl RowStream {
-    pub fn new(stream: SendableRecordBatchStream) -> RowStream {
-        let schema = stream.schema();
+    /// Execute `plan` on the query runtime and stream its batches.
+    pub fn spawn(
+        ctx: datafusion::prelude::SessionContext,
+        plan: datafusion::logical_expr::LogicalPlan,
+    ) -> RowStream {
+        let schema = Arc::new(plan.schema().as_arrow().clone());
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        let task = exec_runtime().spawn(async move {
+            let stream = match ctx.execute_logical_plan(plan).await {
+                Ok(df) => df.execute_stream().await,
+                Err(e) => Err(e),
+            };
+            let mut stream = match stream {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            while let Some(b) = stream.next().await {
+                let stop = b.is_err();
+                if tx.send(b).await.is_err() || stop {
+                    break;
+                }
+            }
+        });
         RowStream {
             schema,
-            stream,
+            rx,
+            _task: AbortOnDrop(task),
+            current: None,
+            encoder: DataRowEncoder::new(Arc::new(vec![])),
+            done: false,
+            rows_total: 0,
+            bytes_total: 0,
+        }
+    }
+
+    pub fn new(stream: SendableRecordBatchStream) -> RowStream {
+        let schema = stream.schema();
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        let task = tokio::spawn(async move {
+            let mut stream = stream;
+            while let Some(b) = stream.next().await {
+                let stop = b.is_err();
+                if tx.send(b).await.is_err() || stop {
+                    break;
+                }
+            }
+        });
+        RowStream {
+            schema,
+            rx,
+            _task: AbortOnDrop(task),
             current: None,
             encoder: DataRowEncoder::new(Arc::new(vec![])),
             done: false,
@@ -155,7 +240,10 @@ impl RowStream {
         let mut sent = 0usize;
         loop {
             if max_rows > 0 && sent >= max_rows {
-                return Ok(Fetched { rows: sent, suspended: !self.done });
+                return Ok(Fetched {
+                    rows: sent,
+                    suspended: !self.done,
+                });
             }
             if let Some((batch, idx)) = &mut self.current {
                 if *idx < batch.num_rows() {
@@ -182,13 +270,22 @@ impl RowStream {
                         self.bytes_total += data_row.data.len() + 7;
                         let mut fed =
                             std::pin::pin!(client.feed(PgWireBackendMessage::DataRow(data_row)));
-                        match futures::poll!(fed.as_mut()) {
-                            std::task::Poll::Ready(r) => r.map_err(|e| sqlstate::client_gone(e.into()))?,
+                        let ready: Option<Result<(), PgError>> = match futures::poll!(fed.as_mut())
+                        {
+                            std::task::Poll::Ready(r) => {
+                                Some(r.map_err(|e| sqlstate::client_gone(e.into())))
+                            }
+                            std::task::Poll::Pending => None,
+                        };
+                        match ready {
+                            Some(r) => r?,
                             // A client that stops reading blocks the write: let cancel and
                             // timeout still end the statement.
-                            std::task::Poll::Pending => {
-                                ctl.guard(async { fed.await.map_err(|e| sqlstate::client_gone(e.into())) })
-                                    .await?
+                            None => {
+                                ctl.guard(async {
+                                    fed.await.map_err(|e| sqlstate::client_gone(e.into()))
+                                })
+                                .await?
                             }
                         }
                     }
@@ -201,9 +298,12 @@ impl RowStream {
                 self.current = None;
             }
             if self.done {
-                return Ok(Fetched { rows: sent, suspended: false });
+                return Ok(Fetched {
+                    rows: sent,
+                    suspended: false,
+                });
             }
-            let next = ctl.guard(async { Ok(self.stream.next().await) }).await?;
+            let next = ctl.guard(async { Ok(self.rx.recv().await) }).await?;
             match next {
                 None => {
                     self.done = true;
@@ -226,7 +326,7 @@ impl RowStream {
         use datafusion::arrow::array::{Array, UInt64Array};
         let mut n = 0u64;
         loop {
-            let next = ctl.guard(async { Ok(self.stream.next().await) }).await?;
+            let next = ctl.guard(async { Ok(self.rx.recv().await) }).await?;
             match next {
                 None => return Ok(n),
                 Some(Err(e)) => return Err(sqlstate::classify(&e)),
@@ -234,7 +334,10 @@ impl RowStream {
                     // DataFusion DML returns one `count` column.
                     if b.num_columns() == 1 {
                         if let Some(c) = b.column(0).as_any().downcast_ref::<UInt64Array>() {
-                            n += (0..c.len()).filter(|i| !c.is_null(*i)).map(|i| c.value(i)).sum::<u64>();
+                            n += (0..c.len())
+                                .filter(|i| !c.is_null(*i))
+                                .map(|i| c.value(i))
+                                .sum::<u64>();
                             continue;
                         }
                     }

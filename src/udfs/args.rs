@@ -13,7 +13,9 @@ use crate::error::SqlError;
 /// Turn every argument into an array of `number_rows` rows, so adapters can treat scalars and
 /// columns alike.
 pub fn to_arrays(args: &[ColumnarValue], number_rows: usize) -> Result<Vec<ArrayRef>> {
-    args.iter().map(|a| a.clone().into_array(number_rows)).collect()
+    args.iter()
+        .map(|a| a.clone().into_array(number_rows))
+        .collect()
 }
 
 /// View an argument as Float64 (integers and decimals are cast; NULL stays NULL).

@@ -37,7 +37,10 @@ pub fn functions_markdown() -> String {
                 md.push_str(&format!("{d}\n"));
             }
         }
-        md.push_str(&format!("\n### `{name}` ({kind})\n\n{}\n\n", doc.description));
+        md.push_str(&format!(
+            "\n### `{name}` ({kind})\n\n{}\n\n",
+            doc.description
+        ));
         md.push_str(&format!("```sql\n{}\n```\n", doc.syntax_example));
         if let Some(args) = &doc.arguments {
             md.push_str("\n| argument | meaning |\n| --- | --- |\n");

@@ -24,7 +24,7 @@ URL_AUTH = f"{USER}:{PASSWORD}@{HOST}:{PORT}/aisle"
 
 results = {"passed": 0, "failed": 0, "skipped": 0}
 
-LONG_QUERY = "SELECT count(*) FROM range(200000) a, range(200000) b"
+LONG_QUERY = "SELECT max(value * 2) FROM range(10000000000)"
 
 
 def check(name, fn):
@@ -151,7 +151,7 @@ def sqlalchemy_inspect_and_pandas():
         engine = sa.create_engine(f"{driver}://{URL_AUTH}?sslmode={SSLMODE}")
         with engine.connect() as c:
             assert c.execute(sa.text("SELECT 1")).scalar() == 1
-            assert c.execute(sa.text("SELECT :x::BIGINT"), {"x": 5}).scalar() == 5
+            assert c.execute(sa.text("SELECT CAST(:x AS BIGINT)"), {"x": 5}).scalar() == 5
         insp = sa.inspect(engine)
         insp.get_schema_names()
         tables = insp.get_table_names()

@@ -15,7 +15,10 @@ pub const TEST_SEED: u64 = 7;
 /// The folder holding the shared demo dataset, generating it on first use.
 pub fn demo_dir() -> PathBuf {
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let dir = base.join(format!("demo-s{TEST_SCALE}-seed{TEST_SEED}-v{}", aisle::demo::GENERATOR_VERSION));
+    let dir = base.join(format!(
+        "demo-s{TEST_SCALE}-seed{TEST_SEED}-v{}",
+        aisle::demo::GENERATOR_VERSION
+    ));
     let lock_path = base.join("demo.lock");
     let lock = std::fs::File::create(&lock_path).expect("create lock file");
     lock.lock().expect("lock demo dataset");
@@ -45,7 +48,10 @@ pub async fn demo_engine() -> Arc<Engine> {
 }
 
 /// Run one query and return its batches.
-pub async fn query(engine: &Engine, sql: &str) -> Vec<datafusion::arrow::record_batch::RecordBatch> {
+pub async fn query(
+    engine: &Engine,
+    sql: &str,
+) -> Vec<datafusion::arrow::record_batch::RecordBatch> {
     let ctx = engine.new_session();
     ctx.sql(sql)
         .await

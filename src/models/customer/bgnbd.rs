@@ -20,8 +20,9 @@
 //! with millions of customers costs a few hundred thousand likelihood terms per evaluation.
 
 use super::error::{CustomerError, Result, check_lengths, check_non_negative, check_param_range};
-use super::optim::{bfgs, nelder_mead, newton_polish};
-use super::special::{digamma, expit, ln_gamma, ln_hyp2f1_series, log_add_exp, series_cost};
+use super::fasthash::FastMap;
+use super::optim::{bfgs, bfgs_with, invert_spd, nelder_mead, newton_polish, numeric_hessian};
+use super::special::{digamma, expit, ln_gamma, ln_hyp2f1_series, series_cost};
 
 /// BG/NBD parameters: purchase rate λ ~ Gamma(shape `r`, rate `alpha`), drop-out probability
 /// after each purchase p ~ Beta(`a`, `b`). `alpha` is in the time unit of the data.
@@ -40,11 +41,17 @@ pub struct BgNbdOptions {
     pub penalizer: f64,
     /// Iteration cap for each optimiser stage (default 2000).
     pub max_iterations: usize,
+    /// Threads for the likelihood (default 1). The result does not depend on it.
+    pub threads: usize,
 }
 
 impl Default for BgNbdOptions {
     fn default() -> Self {
-        BgNbdOptions { penalizer: 0.0, max_iterations: 2000 }
+        BgNbdOptions {
+            penalizer: 0.0,
+            max_iterations: 2000,
+            threads: 1,
+        }
     }
 }
 
@@ -65,20 +72,139 @@ pub struct BgNbdFit {
     pub gradient_norm: f64,
 }
 
-/// Distinct (x, t_x, T) patterns with weights, times rescaled so max T = 1.
+/// The data as the likelihood needs them, times rescaled so that max T = 1 (as lifetimes does).
+///
+/// The log-likelihood of a customer splits into terms in x alone, terms in T alone (customers
+/// without repeat purchases have nothing else) and one log-sum-exp in (x, t_x, T); grouping by
+/// distinct values makes an evaluation cost one `exp` and one `ln_1p` per distinct repeat
+/// pattern, plus a few logs per distinct T and t_x.
 struct Patterns {
-    /// distinct frequencies
+    /// distinct ages T and recencies t_x (scaled), sorted
+    ages: Vec<f64>,
+    recs: Vec<f64>,
+    /// distinct frequencies (sorted) and the number of customers with each
     xs: Vec<f64>,
-    /// per pattern: index into `xs`, recency, age, weight
-    xi: Vec<usize>,
-    tx: Vec<f64>,
-    age: Vec<f64>,
-    w: Vec<f64>,
+    x_weight: Vec<f64>,
+    /// customers with frequency 0: how many per distinct age
+    zero_weight: Vec<f64>,
+    /// repeat customers: distinct (x, t_x, T) patterns as indices into xs / recs / ages, with
+    /// the number of customers sharing each
+    px: Vec<u32>,
+    pr: Vec<u32>,
+    pa: Vec<u32>,
+    pw: Vec<f64>,
     wsum: f64,
 }
 
+/// Dense indices of values, numbered in ascending order of value (so the result does not
+/// depend on the order of the input). Returns the sorted distinct values and a lookup.
+struct Dense {
+    values: Vec<f64>,
+    index: FastMap<u64, u32>,
+}
+
+impl Dense {
+    fn new(values: impl Iterator<Item = f64>) -> Dense {
+        let mut index: FastMap<u64, u32> = FastMap::default();
+        for v in values {
+            let n = index.len() as u32;
+            index.entry(v.to_bits()).or_insert(n);
+        }
+        let mut vals: Vec<f64> = index.keys().map(|&b| f64::from_bits(b)).collect();
+        vals.sort_unstable_by(f64::total_cmp);
+        for (k, v) in vals.iter().enumerate() {
+            index.insert(v.to_bits(), k as u32);
+        }
+        Dense {
+            values: vals,
+            index,
+        }
+    }
+
+    fn get(&self, v: f64) -> u32 {
+        self.index[&v.to_bits()]
+    }
+}
+
+/// Builds the patterns of customers `rows` (validated already).
+fn patterns_of(
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    rows: &[usize],
+    scale: f64,
+) -> Patterns {
+    let ages = Dense::new(rows.iter().map(|&i| age[i] * scale));
+    let recs = Dense::new(
+        rows.iter()
+            .filter(|&&i| frequency[i] > 0.0)
+            .map(|&i| recency[i] * scale),
+    );
+    let xs = Dense::new(rows.iter().map(|&i| frequency[i]));
+    let mut x_weight = vec![0.0; xs.values.len()];
+    let mut zero_weight = vec![0.0; ages.values.len()];
+    // (x, t_x, T) indices packed in one u64 (21 bits each) so one integer sort groups them
+    let fits =
+        xs.values.len() < 1 << 21 && recs.values.len() < 1 << 21 && ages.values.len() < 1 << 21;
+    let mut keys: Vec<u64> = Vec::new();
+    let mut wide: Vec<(u32, u32, u32)> = Vec::new();
+    for &i in rows {
+        let xi = xs.get(frequency[i]);
+        let ai = ages.get(age[i] * scale);
+        x_weight[xi as usize] += 1.0;
+        if frequency[i] == 0.0 {
+            zero_weight[ai as usize] += 1.0;
+        } else {
+            let ri = recs.get(recency[i] * scale);
+            if fits {
+                keys.push((xi as u64) << 42 | (ri as u64) << 21 | ai as u64);
+            } else {
+                wide.push((xi, ri, ai));
+            }
+        }
+    }
+    if fits {
+        keys.sort_unstable();
+        wide = keys
+            .iter()
+            .map(|k| {
+                (
+                    (k >> 42) as u32,
+                    ((k >> 21) & 0x1f_ffff) as u32,
+                    (k & 0x1f_ffff) as u32,
+                )
+            })
+            .collect();
+    } else {
+        wide.sort_unstable();
+    }
+    let (mut px, mut pr, mut pa, mut pw) = (vec![], vec![], vec![], vec![]);
+    for (k, key) in wide.iter().enumerate() {
+        if k > 0 && wide[k - 1] == *key {
+            *pw.last_mut().expect("pattern exists") += 1.0;
+        } else {
+            px.push(key.0);
+            pr.push(key.1);
+            pa.push(key.2);
+            pw.push(1.0);
+        }
+    }
+    Patterns {
+        ages: ages.values,
+        recs: recs.values,
+        xs: xs.values,
+        x_weight,
+        zero_weight,
+        px,
+        pr,
+        pa,
+        pw,
+        wsum: rows.len() as f64,
+    }
+}
+
 /// Checks one customer's (x, t_x, T) the way lifetimes does, with the row in the message.
-fn check_customer(row: usize, x: f64, tx: f64, age: f64, integer_x: bool) -> Result<()> {
+pub(crate) fn check_customer(row: usize, x: f64, tx: f64, age: f64, integer_x: bool) -> Result<()> {
     check_non_negative("frequency", row, x)?;
     check_non_negative("recency", row, tx)?;
     check_non_negative("T", row, age)?;
@@ -101,10 +227,19 @@ fn check_customer(row: usize, x: f64, tx: f64, age: f64, integer_x: bool) -> Res
     Ok(())
 }
 
-fn build_patterns(frequency: &[f64], recency: &[f64], age: &[f64]) -> Result<(Patterns, f64, usize)> {
-    let n = check_lengths(&["frequency", "recency", "T"], &[frequency.len(), recency.len(), age.len()])?;
+fn build_patterns(
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+) -> Result<(Patterns, f64, usize)> {
+    let n = check_lengths(
+        &["frequency", "recency", "T"],
+        &[frequency.len(), recency.len(), age.len()],
+    )?;
     if n == 0 {
-        return Err(CustomerError::Empty("BG/NBD needs at least one customer, got none".into()));
+        return Err(CustomerError::Empty(
+            "BG/NBD needs at least one customer, got none".into(),
+        ));
     }
     let mut max_t = 0.0_f64;
     let mut repeaters = 0;
@@ -126,106 +261,161 @@ fn build_patterns(frequency: &[f64], recency: &[f64], age: &[f64]) -> Result<(Pa
         )));
     }
     let scale = 1.0 / max_t;
-    // sort by exact bit patterns so identical customers become one weighted pattern
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&i, &j| {
-        (frequency[i].to_bits(), recency[i].to_bits(), age[i].to_bits()).cmp(&(
-            frequency[j].to_bits(),
-            recency[j].to_bits(),
-            age[j].to_bits(),
-        ))
-    });
-    let mut p = Patterns { xs: vec![], xi: vec![], tx: vec![], age: vec![], w: vec![], wsum: n as f64 };
-    let mut last: Option<(f64, f64, f64)> = None;
-    for &i in &order {
-        let key = (frequency[i], recency[i], age[i]);
-        if last == Some(key) {
-            *p.w.last_mut().expect("pattern exists") += 1.0;
-            continue;
-        }
-        if p.xs.last() != Some(&key.0) {
-            p.xs.push(key.0);
-        }
-        p.xi.push(p.xs.len() - 1);
-        p.tx.push(key.1 * scale);
-        p.age.push(key.2 * scale);
-        p.w.push(1.0);
-        last = Some(key);
-    }
-    Ok((p, scale, repeaters))
+    let rows: Vec<usize> = (0..n).collect();
+    Ok((
+        patterns_of(frequency, recency, age, &rows, scale),
+        scale,
+        repeaters,
+    ))
 }
 
+/// Repeat patterns per chunk of the parallel likelihood loop; fixed, and partial sums are
+/// added in chunk order, so the value does not depend on the thread count.
+const CHUNK: usize = 16_384;
+
 /// lifetimes' objective (mean NLL + penalty) and its gradient with respect to log-parameters.
-fn objective(theta: &[f64], d: &Patterns, penalizer: f64, grad: Option<&mut [f64]>) -> f64 {
-    let (r, alpha, a, b) = (theta[0].exp(), theta[1].exp(), theta[2].exp(), theta[3].exp());
+fn objective(
+    theta: &[f64],
+    d: &Patterns,
+    penalizer: f64,
+    grad: Option<&mut [f64]>,
+    threads: usize,
+) -> f64 {
+    let (r, alpha, a, b) = (
+        theta[0].exp(),
+        theta[1].exp(),
+        theta[2].exp(),
+        theta[3].exp(),
+    );
     if ![r, alpha, a, b].iter().all(|v| v.is_finite() && *v > 0.0) {
         return f64::INFINITY;
     }
-    let want_grad = grad.is_some();
-    // per distinct x: the terms that do not depend on recency or age
-    let (lg_r, lg_ab, lg_b) = (ln_gamma(r), ln_gamma(a + b), ln_gamma(b));
-    let (dg_r, dg_ab, dg_b) = if want_grad { (digamma(r), digamma(a + b), digamma(b)) } else { (0.0, 0.0, 0.0) };
+    let want = grad.is_some();
     let ln_alpha = alpha.ln();
     let ln_a = a.ln();
-    struct XTerms {
-        base: f64,
-        ln_a_bx: f64,
-        d_r: f64,
-        d_a: f64,
-        d_b: f64,
-    }
-    let xt: Vec<XTerms> = d
-        .xs
-        .iter()
-        .map(|&x| {
-            let base = ln_gamma(r + x) - lg_r + r * ln_alpha + lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x);
-            let ln_a_bx = ln_a - (b + x.max(1.0) - 1.0).ln();
-            let (d_r, d_a, d_b) = if want_grad {
-                let dg_abx = digamma(a + b + x);
-                (digamma(r + x) - dg_r + ln_alpha, dg_ab - dg_abx, dg_ab + digamma(b + x) - dg_b - dg_abx)
-            } else {
-                (0.0, 0.0, 0.0)
-            };
-            XTerms { base, ln_a_bx, d_r, d_a, d_b }
-        })
-        .collect();
+    let (lg_r, lg_ab, lg_b) = (ln_gamma(r), ln_gamma(a + b), ln_gamma(b));
+    let (dg_r, dg_ab, dg_b) = if want {
+        (digamma(r), digamma(a + b), digamma(b))
+    } else {
+        (0.0, 0.0, 0.0)
+    };
+    let l3: Vec<f64> = d.ages.iter().map(|t| (alpha + t).ln()).collect();
+    let l4: Vec<f64> = d.recs.iter().map(|t| (alpha + t).ln()).collect();
+    let (inv3, inv4): (Vec<f64>, Vec<f64>) = if want {
+        (
+            d.ages.iter().map(|t| 1.0 / (alpha + t)).collect(),
+            d.recs.iter().map(|t| 1.0 / (alpha + t)).collect(),
+        )
+    } else {
+        (vec![], vec![])
+    };
     let mut ll = 0.0;
     let mut g = [0.0_f64; 4];
-    for k in 0..d.w.len() {
-        let x = d.xs[d.xi[k]];
-        let t = &xt[d.xi[k]];
-        let l3 = (alpha + d.age[k]).ln();
-        let a3 = -(r + x) * l3;
-        let (lse, w4, l4) = if x > 0.0 {
-            let l4 = (alpha + d.tx[k]).ln();
-            let a4 = t.ln_a_bx - (r + x) * l4;
-            let lse = log_add_exp(a3, a4);
-            (lse, (a4 - lse).exp(), l4)
-        } else {
-            (a3, 0.0, 0.0)
-        };
-        let w = d.w[k];
-        ll += w * (t.base + lse);
-        if want_grad {
-            let w3 = 1.0 - w4;
-            g[0] += w * (t.d_r - w3 * l3 - w4 * l4);
-            g[1] += w * (r / alpha - (r + x) * (w3 / (alpha + d.age[k]) + w4 / (alpha + d.tx[k])));
-            g[2] += w * (t.d_a + w4 / a);
-            g[3] += w * (t.d_b - w4 / (b + x - 1.0));
+    // terms in x alone: lnΓ(r+x) - lnΓ(r) + r ln α + ln B(a, b+x) - ln B(a, b)
+    let mut c_x = Vec::with_capacity(d.xs.len()); // ln a - ln(b + x - 1), for x > 0
+    let mut inv_bx = Vec::with_capacity(d.xs.len());
+    for (k, &x) in d.xs.iter().enumerate() {
+        let w = d.x_weight[k];
+        ll += w
+            * (ln_gamma(r + x) - lg_r + r * ln_alpha + lg_ab + ln_gamma(b + x)
+                - lg_b
+                - ln_gamma(a + b + x));
+        if want {
+            let dg_abx = digamma(a + b + x);
+            g[0] += w * (digamma(r + x) - dg_r + ln_alpha);
+            g[1] += w * r / alpha;
+            g[2] += w * (dg_ab - dg_abx);
+            g[3] += w * (dg_ab + digamma(b + x) - dg_b - dg_abx);
+        }
+        c_x.push(ln_a - (b + x.max(1.0) - 1.0).ln());
+        inv_bx.push(1.0 / (b + x.max(1.0) - 1.0));
+    }
+    // customers without repeat purchases: -r ln(α + T)
+    for (k, &w) in d.zero_weight.iter().enumerate() {
+        if w > 0.0 {
+            ll -= w * r * l3[k];
+            if want {
+                g[0] -= w * l3[k];
+                g[1] -= w * r * inv3[k];
+            }
         }
     }
+    // repeat customers: ln(exp(A3) + exp(A4)), A3 = -(r+x) ln(α+T), A4 = ln a - ln(b+x-1) - (r+x) ln(α+t_x)
+    let chunk = |lo: usize, hi: usize| -> [f64; 5] {
+        let mut s = [0.0_f64; 5];
+        for k in lo..hi {
+            let (xi, ri, ai) = (d.px[k] as usize, d.pr[k] as usize, d.pa[k] as usize);
+            let rx = r + d.xs[xi];
+            let a3 = -rx * l3[ai];
+            let a4 = c_x[xi] - rx * l4[ri];
+            let dd = a4 - a3;
+            // log-sum-exp and the weight of the A4 term (a logistic), with one exp
+            // (ln instead of ln_1p: the absolute error is below 1e-16, and it is faster)
+            let (lse, w4) = if dd > 0.0 {
+                let e = (-dd).exp();
+                let inv = 1.0 / (1.0 + e);
+                (a4 - inv.ln(), inv)
+            } else {
+                let e = dd.exp();
+                let inv = 1.0 / (1.0 + e);
+                (a3 - inv.ln(), e * inv)
+            };
+            let w = d.pw[k];
+            s[0] += w * lse;
+            if want {
+                let w3 = 1.0 - w4;
+                s[1] -= w * (w3 * l3[ai] + w4 * l4[ri]);
+                s[2] -= w * rx * (w3 * inv3[ai] + w4 * inv4[ri]);
+                s[3] += w * w4;
+                s[4] -= w * w4 * inv_bx[xi];
+            }
+        }
+        s
+    };
+    let n = d.pw.len();
+    let bounds: Vec<(usize, usize)> = (0..n.div_ceil(CHUNK))
+        .map(|c| (c * CHUNK, ((c + 1) * CHUNK).min(n)))
+        .collect();
+    let threads = threads.clamp(1, 256).min(bounds.len().max(1));
+    let partials: Vec<[f64; 5]> = if threads <= 1 {
+        bounds.iter().map(|&(lo, hi)| chunk(lo, hi)).collect()
+    } else {
+        let per = bounds.len().div_ceil(threads);
+        let chunk = &chunk;
+        std::thread::scope(|sc| {
+            let hs: Vec<_> = bounds
+                .chunks(per)
+                .map(|bs| {
+                    sc.spawn(move || bs.iter().map(|&(lo, hi)| chunk(lo, hi)).collect::<Vec<_>>())
+                })
+                .collect();
+            hs.into_iter()
+                .flat_map(|h| h.join().expect("likelihood worker does not panic"))
+                .collect()
+        })
+    };
+    for s in &partials {
+        ll += s[0];
+        g[0] += s[1];
+        g[1] += s[2];
+        g[2] += s[3] / a;
+        g[3] += s[4];
+    }
     let p = [r, alpha, a, b];
-    let penalty: f64 = penalizer * p.iter().map(|v| v * v).sum::<f64>();
     if let Some(out) = grad {
         for i in 0..4 {
             out[i] = -g[i] * p[i] / d.wsum + 2.0 * penalizer * p[i] * p[i];
         }
     }
-    -ll / d.wsum + penalty
+    -ll / d.wsum + penalizer * p.iter().map(|v| v * v).sum::<f64>()
 }
 
 /// Log-parameters outside this range mean the optimum is at a boundary of the parameter space.
 const LOG_BOUND: f64 = 18.0;
+
+/// Above this many distinct repeat patterns, a subsample of this many customers gives the
+/// optimiser its starting point.
+const SUBSAMPLE: usize = 5000;
 
 /// Fits BG/NBD by maximum likelihood.
 ///
@@ -235,52 +425,120 @@ const LOG_BOUND: f64 = 18.0;
 /// with frequency 0 are errors naming the row (lifetimes rejects the same inputs). Empty input,
 /// or input in which nobody bought twice, is an error; so is data whose optimum lies on the
 /// boundary (e.g. nobody ever drops out), with advice in the message. Never returns NaN.
-pub fn fit_bgnbd(frequency: &[f64], recency: &[f64], age: &[f64], opts: &BgNbdOptions) -> Result<BgNbdFit> {
+pub fn fit_bgnbd(
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    opts: &BgNbdOptions,
+) -> Result<BgNbdFit> {
     check_param_range("penalizer", opts.penalizer, 0.0, f64::INFINITY, false)?;
     if opts.max_iterations == 0 {
-        return Err(CustomerError::InvalidParameter("max_iterations must be at least 1, got 0".into()));
+        return Err(CustomerError::InvalidParameter(
+            "max_iterations must be at least 1, got 0".into(),
+        ));
+    }
+    if opts.threads == 0 || opts.threads > 256 {
+        return Err(CustomerError::InvalidParameter(format!(
+            "threads must be between 1 and 256, got {}",
+            opts.threads
+        )));
     }
     let (d, scale, repeaters) = build_patterns(frequency, recency, age)?;
     let pen = opts.penalizer;
-    let f = |th: &[f64]| objective(th, &d, pen, None);
-    let fg = |th: &[f64], g: &mut [f64]| objective(th, &d, pen, Some(g));
-
-    // lifetimes starts BFGS at log-params 0.1; Nelder–Mead from there first makes the start
-    // irrelevant for awkward data, BFGS + Newton then converge tightly.
-    let nm = nelder_mead(f, &[0.1; 4], 1.0, 1e-10, 1e-6, opts.max_iterations.min(1000));
-    let bf = bfgs(fg, &nm.x, 1e-11, opts.max_iterations);
-    let iters = nm.iterations + bf.iterations;
-    let best = newton_polish(fg, bf, 10);
-    eprintln!("DEBUG {:?} nm={:?}", best, nm.x);
+    let threads = opts.threads;
+    let f = |th: &[f64]| objective(th, &d, pen, None, threads);
+    let fg = |th: &[f64], g: &mut [f64]| objective(th, &d, pen, Some(g), threads);
+    let nm_iter = opts.max_iterations.min(600);
+    let mut iters = 0;
+    // Start: on large data, fit a systematic subsample of customers first (cheap, robust with
+    // Nelder–Mead), so the full-data BFGS needs few iterations. On small data, or if that fails,
+    // Nelder–Mead on everything from lifetimes' start (log-parameters 0.1).
+    let n = frequency.len();
+    let start = if d.pw.len() > SUBSAMPLE {
+        let rows: Vec<usize> = (0..SUBSAMPLE).map(|k| k * n / SUBSAMPLE).collect();
+        let sub = patterns_of(frequency, recency, age, &rows, scale);
+        if sub.pw.is_empty() {
+            None
+        } else {
+            let nm = nelder_mead(
+                |t| objective(t, &sub, pen, None, 1),
+                &[0.1; 4],
+                1.0,
+                1e-7,
+                1e-3,
+                nm_iter,
+            );
+            let mut sub_fg = |t: &[f64], g: &mut [f64]| objective(t, &sub, pen, Some(g), 1);
+            let bf = bfgs(&mut sub_fg, &nm.x, 1e-8, opts.max_iterations);
+            iters += nm.iterations + bf.iterations;
+            // the subsample's Hessian, inverted, seeds the full-data BFGS: its first steps are
+            // then nearly Newton steps
+            let h0 = invert_spd(&numeric_hessian(&mut sub_fg, &bf.x), 4);
+            (bf.value.is_finite() && bf.x.iter().all(|v| v.abs() < LOG_BOUND)).then_some((bf.x, h0))
+        }
+    } else {
+        None
+    };
+    let robust = |iters: &mut usize| {
+        let nm = nelder_mead(f, &[0.1; 4], 1.0, 1e-9, 1e-4, nm_iter);
+        let bf = bfgs(fg, &nm.x, 1e-11, opts.max_iterations);
+        *iters += nm.iterations + bf.iterations;
+        bf
+    };
+    let bf = match &start {
+        Some((x0, h0)) => {
+            let bf = bfgs_with(fg, x0, h0.clone(), 1e-11, opts.max_iterations);
+            iters += bf.iterations;
+            if bf.value.is_finite() && bf.grad_norm < 1e-6 {
+                bf
+            } else {
+                let other = robust(&mut iters);
+                if other.value < bf.value || !bf.value.is_finite() {
+                    other
+                } else {
+                    bf
+                }
+            }
+        }
+        None => robust(&mut iters),
+    };
+    let best = newton_polish(fg, bf, 1e-11, 5);
     if !best.value.is_finite() {
         return Err(CustomerError::NotConverged(
             "BG/NBD fit failed: the likelihood is not finite anywhere the optimiser looked; check for extreme values"
                 .into(),
         ));
     }
-    let names = ["r", "alpha", "a", "b"];
-    for (i, name) in names.iter().enumerate() {
-        if best.x[i].abs() > LOG_BOUND {
-            let dir = if best.x[i] < 0.0 { "0" } else { "infinity" };
-            let why = match (i, best.x[i] < 0.0) {
-                (2, true) | (3, false) => {
-                    "the data show (almost) no drop-out: customers keep buying at a steady rate, so the \
-                     BG/NBD drop-out part is not identified; a plain NBD/Poisson model fits such data"
-                }
-                (0, false) | (1, false) => {
-                    "purchase rates hardly vary between customers; use a penalizer (e.g. 0.001) to regularise"
-                }
-                _ => "use a penalizer (e.g. 0.001) or more data",
-            };
-            return Err(CustomerError::Degenerate(format!(
-                "BG/NBD fit is degenerate: parameter {name} runs to {dir} (log {name} = {:.1}); {why}",
-                best.x[i]
-            )));
-        }
+    // The optimum is on the boundary of the parameter space when a log-parameter runs off: far
+    // out even though the optimiser converged, or fairly far out while it could not converge
+    // (the likelihood keeps improving ever more slowly along the boundary direction).
+    let converged = best.grad_norm < 1e-6;
+    let (worst, &worst_theta) = best
+        .x
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        .expect("four parameters");
+    if worst_theta.abs() > LOG_BOUND || (!converged && worst_theta.abs() > 8.0) {
+        let name = ["r", "alpha", "a", "b"][worst];
+        let to_zero = worst_theta < 0.0;
+        let why = match (worst, to_zero) {
+            (2, true) | (3, false) => {
+                "the data show (almost) no drop-out: customers keep buying at a steady rate, so the \
+                 BG/NBD drop-out part is not identified (lifetimes fails to converge here too); a \
+                 plain NBD/Poisson model fits such data"
+            }
+            (0, false) | (1, false) => {
+                "purchase rates hardly vary between customers; a penalizer (e.g. 0.001) regularises this"
+            }
+            _ => "try a penalizer (e.g. 0.001) or more data",
+        };
+        return Err(CustomerError::Degenerate(format!(
+            "BG/NBD fit is degenerate: parameter {name} runs to {} (log {name} = {worst_theta:.1}); {why}",
+            if to_zero { "0" } else { "infinity" }
+        )));
     }
-    // the optimiser stops at a gradient below 1e-11 in the normal case; a much larger one means
-    // it stalled (flat or ill-conditioned likelihood)
-    if !(best.grad_norm < 1e-6) {
+    if !converged {
         return Err(CustomerError::NotConverged(format!(
             "BG/NBD fit did not converge (largest gradient component {:.2e} after {iters} iterations); \
              try a penalizer (e.g. 0.001)",
@@ -337,8 +595,12 @@ impl BgNbdParams {
         (r + x) * ((alpha + age) / (alpha + tx)).ln() + (a / (b + x.max(1.0) - 1.0)).ln()
     }
 
-    fn p_alive_unchecked(&self, x: f64, tx: f64, age: f64) -> f64 {
-        if x == 0.0 { 1.0 } else { expit(-self.log_odds_dead(x, tx, age)) }
+    pub(crate) fn p_alive_unchecked(&self, x: f64, tx: f64, age: f64) -> f64 {
+        if x == 0.0 {
+            1.0
+        } else {
+            expit(-self.log_odds_dead(x, tx, age))
+        }
     }
 
     /// Churn risk, `1 - P(alive)`, with the same input rules as [`Self::p_alive`].
@@ -360,13 +622,40 @@ impl BgNbdParams {
     /// or its Euler transform) converges without cancellation, in log space, so huge frequencies
     /// do not overflow. A result that is still not finite (parameters at a pole, e.g. a = 1
     /// exactly) is a [`CustomerError::NonFinite`] error, never NaN.
-    pub fn expected_purchases(&self, t: f64, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+    pub fn expected_purchases(
+        &self,
+        t: f64,
+        frequency: f64,
+        recency: f64,
+        age: f64,
+    ) -> Result<f64> {
         check_non_negative("horizon t", 0, t)?;
         check_customer(0, frequency, recency, age, false)?;
         self.expected_unchecked(t, frequency, recency, age)
     }
 
     fn expected_unchecked(&self, t: f64, x: f64, tx: f64, age: f64) -> Result<f64> {
+        let part = self.alive_part(t, x, age)?;
+        self.finish_expected(part, t, x, tx, age)
+    }
+
+    /// `part × P(alive)`, checked to be finite.
+    fn finish_expected(&self, part: f64, t: f64, x: f64, tx: f64, age: f64) -> Result<f64> {
+        let v = part * self.p_alive_unchecked(x, tx, age);
+        if !v.is_finite() {
+            let BgNbdParams { r, alpha, a, b } = *self;
+            return Err(CustomerError::NonFinite(format!(
+                "BG/NBD expected purchases overflow for frequency {x}, recency {tx}, T {age}, t {t} with \
+                 parameters r={r}, alpha={alpha}, a={a}, b={b}"
+            )));
+        }
+        Ok(v)
+    }
+
+    /// The part of eq. (10) that does not depend on recency: `(a+b+x-1)/(a-1) × (1 - 2F1(r+x,
+    /// b+x; a+b+x-1; z) ((α+T)/(α+T+t))^(r+x))`, z = t/(α+T+t). The conditional expectation is
+    /// this times P(alive). Batch callers cache it per (x, T).
+    pub(crate) fn alive_part(&self, t: f64, x: f64, age: f64) -> Result<f64> {
         if t == 0.0 {
             return Ok(0.0);
         }
@@ -379,26 +668,34 @@ impl BgNbdParams {
         // ln[...] = ln 2F1(C-A, C-B; C; z) + (a - 1) ln(1 - z).
         let (ea, eb) = (hc - ha, hc - hb);
         let euler_positive = ea >= 0.0 && eb >= 0.0 && hc > 0.0;
-        let direct_ok = hc > 0.0 && series_cost(ha, hb, z) < 20_000.0;
-        let ln_h = if euler_positive || (!direct_ok && hc > 0.0) {
-            ln_hyp2f1_series(ea, eb, hc, z).map(|v| v + (a - 1.0) * ln1mz)
+        let direct_cheap = series_cost(ha, hb, z) < 20_000.0;
+        let euler = || ln_hyp2f1_series(ea, eb, hc, z).map(|(l, s)| (l + (a - 1.0) * ln1mz, s));
+        let direct = || ln_hyp2f1_series(ha, hb, hc, z).map(|(l, s)| (l + (r + x) * ln1mz, s));
+        // Prefer a form whose terms never change sign (no cancellation): the Euler form when its
+        // parameters are >= 0, else the direct one (positive terms when c > 0), unless the direct
+        // series is very long (huge frequency), where the Euler form's terms shrink fast.
+        let h = if euler_positive || (!direct_cheap && hc > 0.0) {
+            euler().or_else(direct)
         } else {
-            None
-        }
-        .or_else(|| ln_hyp2f1_series(ha, hb, hc, z).map(|v| v + (r + x) * ln1mz))
-        .or_else(|| ln_hyp2f1_series(ea, eb, hc, z).map(|v| v + (a - 1.0) * ln1mz));
-        let Some(ln_h) = ln_h else {
+            direct().or_else(euler)
+        };
+        let Some((ln_h, sign)) = h else {
             return Err(CustomerError::NonFinite(format!(
-                "BG/NBD expected purchases cannot be evaluated for frequency {x}, recency {tx}, T {age}, t {t} \
+                "BG/NBD expected purchases cannot be evaluated for frequency {x}, T {age}, t {t} \
                  with parameters r={r}, alpha={alpha}, a={a}, b={b} (hypergeometric series at a pole)"
             )));
         };
         let first = hc / (a - 1.0);
-        let second = -ln_h.exp_m1();
-        let v = first * second * self.p_alive_unchecked(x, tx, age);
+        // 1 - F (1-z)^(r+x), accurate when the product is close to 1 (short horizons)
+        let second = if sign > 0.0 {
+            -ln_h.exp_m1()
+        } else {
+            1.0 + ln_h.exp()
+        };
+        let v = first * second;
         if !v.is_finite() {
             return Err(CustomerError::NonFinite(format!(
-                "BG/NBD expected purchases overflow for frequency {x}, recency {tx}, T {age}, t {t} with \
+                "BG/NBD expected purchases overflow for frequency {x}, T {age}, t {t} with \
                  parameters r={r}, alpha={alpha}, a={a}, b={b}"
             )));
         }
@@ -414,14 +711,34 @@ impl BgNbdParams {
 
     /// Vectorised [`Self::expected_purchases`] and [`Self::p_alive`] for one horizon: returns
     /// (expected purchases, P(alive)) per customer; the first bad row is an error naming it.
-    pub fn predict(&self, t: f64, frequency: &[f64], recency: &[f64], age: &[f64]) -> Result<Vec<(f64, f64)>> {
+    pub fn predict(
+        &self,
+        t: f64,
+        frequency: &[f64],
+        recency: &[f64],
+        age: &[f64],
+    ) -> Result<Vec<(f64, f64)>> {
         check_non_negative("horizon t", 0, t)?;
-        let n = check_lengths(&["frequency", "recency", "T"], &[frequency.len(), recency.len(), age.len()])?;
+        let n = check_lengths(
+            &["frequency", "recency", "T"],
+            &[frequency.len(), recency.len(), age.len()],
+        )?;
+        // the hypergeometric part depends on (x, T) only: computed once per distinct pair
+        let mut cache: FastMap<(u64, u64), f64> = FastMap::default();
         (0..n)
             .map(|i| {
-                check_customer(i, frequency[i], recency[i], age[i], false)?;
-                let e = self.expected_unchecked(t, frequency[i], recency[i], age[i])?;
-                Ok((e, self.p_alive_unchecked(frequency[i], recency[i], age[i])))
+                let (x, tx, a) = (frequency[i], recency[i], age[i]);
+                check_customer(i, x, tx, a, false)?;
+                let part = match cache.get(&(x.to_bits(), a.to_bits())) {
+                    Some(&p) => p,
+                    None => {
+                        let p = self.alive_part(t, x, a)?;
+                        cache.insert((x.to_bits(), a.to_bits()), p);
+                        p
+                    }
+                };
+                let e = self.finish_expected(part, t, x, tx, a)?;
+                Ok((e, self.p_alive_unchecked(x, tx, a)))
             })
             .collect()
     }
@@ -437,27 +754,77 @@ mod tests {
         let (x, tx, age) = (f64s(&fx["frequency"]), f64s(&fx["recency"]), f64s(&fx["T"]));
         for fit_fx in fx["fits"].as_array().unwrap() {
             let pen = fit_fx["penalizer"].as_f64().unwrap();
-            let fit = fit_bgnbd(&x, &tx, &age, &BgNbdOptions { penalizer: pen, ..Default::default() }).unwrap();
+            let fit = fit_bgnbd(
+                &x,
+                &tx,
+                &age,
+                &BgNbdOptions {
+                    penalizer: pen,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
             let p = &fit_fx["params"];
             // Tolerance: parameters within 1e-5 relative of lifetimes (the brief asks 1e-4;
             // lifetimes stops BFGS at gtol 1e-7, which bounds its own error in the flat a/b
             // direction to about that).
             let what = format!("{name} penalizer {pen}");
-            assert_close(fit.params.r, p["r"].as_f64().unwrap(), 1e-5, &format!("{what} r"));
-            assert_close(fit.params.alpha, p["alpha"].as_f64().unwrap(), 1e-5, &format!("{what} alpha"));
-            assert_close(fit.params.a, p["a"].as_f64().unwrap(), 1e-5, &format!("{what} a"));
-            assert_close(fit.params.b, p["b"].as_f64().unwrap(), 1e-5, &format!("{what} b"));
-            assert_close(fit.objective, fit_fx["neg_log_likelihood"].as_f64().unwrap(), 1e-9, &what);
+            assert_close(
+                fit.params.r,
+                p["r"].as_f64().unwrap(),
+                1e-5,
+                &format!("{what} r"),
+            );
+            assert_close(
+                fit.params.alpha,
+                p["alpha"].as_f64().unwrap(),
+                1e-5,
+                &format!("{what} alpha"),
+            );
+            assert_close(
+                fit.params.a,
+                p["a"].as_f64().unwrap(),
+                1e-5,
+                &format!("{what} a"),
+            );
+            assert_close(
+                fit.params.b,
+                p["b"].as_f64().unwrap(),
+                1e-5,
+                &format!("{what} b"),
+            );
+            assert_close(
+                fit.objective,
+                fit_fx["neg_log_likelihood"].as_f64().unwrap(),
+                1e-9,
+                &what,
+            );
+            let rel = |g: f64, w: f64| if g == w { 0.0 } else { (g - w).abs() / w.abs() };
+            let perr = [
+                rel(fit.params.r, p["r"].as_f64().unwrap()),
+                rel(fit.params.alpha, p["alpha"].as_f64().unwrap()),
+                rel(fit.params.a, p["a"].as_f64().unwrap()),
+                rel(fit.params.b, p["b"].as_f64().unwrap()),
+            ];
+            let mut pred_err = 0.0_f64;
             // predictions from *our* fitted parameters against lifetimes' predictions from its
-            // own: 1e-4 relative end to end (observed ~1e-6)
+            // own: 1e-4 relative end to end
             let pa = f64s(&fit_fx["p_alive"]);
             for h in horizons {
                 let t: f64 = h.parse().unwrap();
                 let want = f64s(&fit_fx["expected"][*h]);
                 let got = fit.params.predict(t, &x, &tx, &age).unwrap();
                 for i in 0..x.len() {
-                    assert_close(got[i].0, want[i], 1e-4, &format!("{what} expected t={t} row {i}"));
+                    assert_close(
+                        got[i].0,
+                        want[i],
+                        1e-4,
+                        &format!("{what} expected t={t} row {i}"),
+                    );
                     assert_close(got[i].1, pa[i], 1e-4, &format!("{what} p_alive row {i}"));
+                    pred_err = pred_err
+                        .max(rel(got[i].0, want[i]))
+                        .max(rel(got[i].1, pa[i]));
                 }
             }
             // and from lifetimes' parameters: the prediction formulas themselves to 1e-10
@@ -473,10 +840,24 @@ mod tests {
                 let want = f64s(&fit_fx["expected"][*h]);
                 let got = lp.predict(t, &x, &tx, &age).unwrap();
                 for i in 0..x.len() {
-                    assert_close(got[i].0, want[i], 1e-10, &format!("{what} formula t={t} row {i}"));
-                    assert_close(got[i].1, pa[i], 1e-12, &format!("{what} formula p_alive row {i}"));
+                    assert_close(
+                        got[i].0,
+                        want[i],
+                        1e-10,
+                        &format!("{what} formula t={t} row {i}"),
+                    );
+                    assert_close(
+                        got[i].1,
+                        pa[i],
+                        1e-12,
+                        &format!("{what} formula p_alive row {i}"),
+                    );
                 }
             }
+            eprintln!(
+                "{what}: max rel. error params {:?}, predictions {pred_err:.1e}",
+                perr.map(|e| format!("{e:.1e}"))
+            );
         }
     }
 
@@ -500,12 +881,23 @@ mod tests {
 
     #[test]
     fn nobody_drops_out_is_a_clear_error_like_lifetimes() {
-        let fx = fixture(include_str!("../../../tests/fixtures/customer/bgnbd_generated.json"));
+        let fx = fixture(include_str!(
+            "../../../tests/fixtures/customer/bgnbd_generated.json"
+        ));
         let im = &fx["immortal"];
         assert_eq!(im["fit"]["error"].as_str(), Some("ConvergenceError"));
         let (x, tx, age) = (f64s(&im["frequency"]), f64s(&im["recency"]), f64s(&im["T"]));
         for pen in [0.0, 0.01] {
-            let err = fit_bgnbd(&x, &tx, &age, &BgNbdOptions { penalizer: pen, ..Default::default() }).unwrap_err();
+            let err = fit_bgnbd(
+                &x,
+                &tx,
+                &age,
+                &BgNbdOptions {
+                    penalizer: pen,
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
             assert!(matches!(err, CustomerError::Degenerate(_)), "{err}");
             assert!(err.to_string().contains("drop-out"), "{err}");
         }
@@ -516,21 +908,45 @@ mod tests {
         let o = BgNbdOptions::default();
         // all one-purchase customers
         let e = fit_bgnbd(&[0.0; 5], &[0.0; 5], &[10.0; 5], &o).unwrap_err();
-        assert!(e.to_string().contains("none of the 5 customers made a repeat purchase"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("none of the 5 customers made a repeat purchase"),
+            "{e}"
+        );
         // empty
-        assert!(matches!(fit_bgnbd(&[], &[], &[], &o), Err(CustomerError::Empty(_))));
+        assert!(matches!(
+            fit_bgnbd(&[], &[], &[], &o),
+            Err(CustomerError::Empty(_))
+        ));
         // bad rows
         let e = fit_bgnbd(&[1.0, 2.0], &[3.0, 5.0], &[4.0, 4.0], &o).unwrap_err();
-        assert!(e.to_string().contains("recency at row 1 (5) is larger than T (4)"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("recency at row 1 (5) is larger than T (4)"),
+            "{e}"
+        );
         let e = fit_bgnbd(&[1.5], &[1.0], &[4.0], &o).unwrap_err();
         assert!(e.to_string().contains("whole number"), "{e}");
         let e = fit_bgnbd(&[1.0, f64::NAN], &[1.0, 0.0], &[4.0, 4.0], &o).unwrap_err();
-        assert!(e.to_string().contains("frequency at row 1 must be a finite number"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("frequency at row 1 must be a finite number"),
+            "{e}"
+        );
         let e = fit_bgnbd(&[0.0], &[1.0], &[4.0], &o).unwrap_err();
         assert!(e.to_string().contains("frequency is 0"), "{e}");
         let e = fit_bgnbd(&[1.0], &[1.0, 2.0], &[4.0], &o).unwrap_err();
         assert!(matches!(e, CustomerError::LengthMismatch(_)), "{e}");
-        let e = fit_bgnbd(&[1.0], &[1.0], &[4.0], &BgNbdOptions { penalizer: -1.0, ..o }).unwrap_err();
+        let e = fit_bgnbd(
+            &[1.0],
+            &[1.0],
+            &[4.0],
+            &BgNbdOptions {
+                penalizer: -1.0,
+                ..o
+            },
+        )
+        .unwrap_err();
         assert_eq!(e.to_string(), "penalizer must be in [0, inf), got -1");
     }
 
@@ -548,10 +964,25 @@ mod tests {
         tx[299] = 60.0;
         age[299] = 69.0;
         let fit = fit_bgnbd(&x, &tx, &age, &BgNbdOptions::default())
-            .or_else(|_| fit_bgnbd(&x, &tx, &age, &BgNbdOptions { penalizer: 0.001, ..Default::default() }))
+            .or_else(|_| {
+                fit_bgnbd(
+                    &x,
+                    &tx,
+                    &age,
+                    &BgNbdOptions {
+                        penalizer: 0.001,
+                        ..Default::default()
+                    },
+                )
+            })
             .unwrap();
         let p = fit.params;
-        assert!([p.r, p.alpha, p.a, p.b, fit.log_likelihood].iter().all(|v| v.is_finite()), "{fit:?}");
+        assert!(
+            [p.r, p.alpha, p.a, p.b, fit.log_likelihood]
+                .iter()
+                .all(|v| v.is_finite()),
+            "{fit:?}"
+        );
         for i in [0, 1, 2, 100, 299] {
             for t in [0.0, 1.0, 30.0, 3650.0] {
                 let e = p.expected_purchases(t, x[i], tx[i], age[i]).unwrap();
@@ -563,17 +994,103 @@ mod tests {
     }
 
     #[test]
+    fn extreme_histories_match_mpmath() {
+        // huge frequencies and horizons where scipy (and so lifetimes) overflows; the reference
+        // is the same formula in mpmath at 30 digits. Tolerance 1e-9 relative.
+        let fx = fixture(include_str!(
+            "../../../tests/fixtures/customer/bgnbd_cdnow.json"
+        ));
+        let s = &fx["stress"];
+        let pp = &s["params"];
+        let p = BgNbdParams::new(
+            pp["r"].as_f64().unwrap(),
+            pp["alpha"].as_f64().unwrap(),
+            pp["a"].as_f64().unwrap(),
+            pp["b"].as_f64().unwrap(),
+        )
+        .unwrap();
+        for c in s["cases"].as_array().unwrap() {
+            let g = |k: &str| c[k].as_f64().unwrap();
+            let got = p
+                .expected_purchases(g("t"), g("x"), g("tx"), g("T"))
+                .unwrap();
+            assert_close(got, g("expected"), 1e-9, &format!("stress {c}"));
+        }
+    }
+
+    /// A simulated daily customer base large enough for the subsample start and several
+    /// likelihood chunks.
+    fn simulated(n: usize, seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let mut rng = super::super::rng::Rng::new(seed);
+        let (mut x, mut tx, mut age) = (vec![], vec![], vec![]);
+        for _ in 0..n {
+            let t_end = 30.0 + rng.below(700) as f64;
+            // log-normal purchase rate, drop-out probability uniform on [0, 0.4]
+            let z = (-2.0 * rng.next_f64().max(1e-300).ln()).sqrt()
+                * (std::f64::consts::TAU * rng.next_f64()).cos();
+            let lam = (-3.5 + 1.2 * z).exp();
+            let p = 0.4 * rng.next_f64();
+            let (mut t, mut k, mut last) = (0.0, 0.0, 0.0);
+            loop {
+                t += -rng.next_f64().max(1e-300).ln() / lam;
+                if t > t_end {
+                    break;
+                }
+                let day = t.floor();
+                if day > last {
+                    k += 1.0;
+                    last = day;
+                }
+                if rng.next_f64() < p {
+                    break;
+                }
+            }
+            x.push(k);
+            tx.push(if k > 0.0 { last } else { 0.0 });
+            age.push(t_end);
+        }
+        (x, tx, age)
+    }
+
+    #[test]
+    fn large_data_fit_is_thread_independent_and_stationary() {
+        let (x, tx, age) = simulated(60_000, 9);
+        let one = fit_bgnbd(&x, &tx, &age, &BgNbdOptions::default()).unwrap();
+        let two = fit_bgnbd(
+            &x,
+            &tx,
+            &age,
+            &BgNbdOptions {
+                threads: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        // bit-identical: partial sums are reduced in a fixed chunk order
+        assert_eq!(one, two);
+        assert!(one.gradient_norm < 1e-9, "{one:?}");
+        // shuffling the customers changes nothing either (patterns are sorted)
+        let mut idx: Vec<usize> = (0..x.len()).collect();
+        idx.reverse();
+        let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let rev = fit_bgnbd(&pick(&x), &pick(&tx), &pick(&age), &BgNbdOptions::default());
+        let rev = rev.unwrap();
+        for (a, b) in [(one.params.r, rev.params.r), (one.params.a, rev.params.a)] {
+            assert_close(a, b, 1e-9, "order independence");
+        }
+    }
+
+    #[test]
     fn huge_frequency_predictions_stay_finite() {
         let p = BgNbdParams::new(0.24, 4.4, 0.79, 2.4).unwrap();
         for x in [0.0, 1.0, 100.0, 10_000.0, 1e6] {
             for t in [1.0, 52.0, 520.0, 5200.0] {
-                let e = p.expected_purchases(t, x, if x > 0.0 { 30.0 } else { 0.0 }, 39.0).unwrap();
+                let e = p
+                    .expected_purchases(t, x, if x > 0.0 { 30.0 } else { 0.0 }, 39.0)
+                    .unwrap();
                 assert!(e.is_finite() && e >= 0.0, "x {x} t {t}: {e}");
             }
         }
-        // an active heavy buyer buys about at their observed rate: x / T per unit time
-        let e = p.expected_purchases(39.0, 10_000.0, 39.0, 39.0).unwrap();
-        assert!((e / 10_000.0 - 1.0).abs() < 0.01, "{e}");
         // the new-customer expectation equals a history-free customer
         let e0 = p.expected_purchases_new_customer(39.0).unwrap();
         assert!(e0 > 0.0 && e0.is_finite());

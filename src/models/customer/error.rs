@@ -109,17 +109,6 @@ pub(crate) fn check_non_negative(column: &str, row: usize, v: f64) -> Result<f64
     Ok(v)
 }
 
-/// A finite, strictly positive value.
-pub(crate) fn check_positive(column: &str, row: usize, v: f64) -> Result<f64> {
-    check_finite(column, row, v)?;
-    if v <= 0.0 {
-        return Err(CustomerError::InvalidValue(format!(
-            "{column} at row {row} must be > 0, got {v}"
-        )));
-    }
-    Ok(v)
-}
-
 /// A scalar argument that must be finite and inside `[lo, hi]` / `[lo, hi)`.
 pub(crate) fn check_param_range(
     name: &str,

@@ -56,7 +56,12 @@ pub(crate) fn nelder_mead<F: FnMut(&[f64]) -> f64>(
         let spread = vals[n] - vals[0];
         let diam = pts[1..]
             .iter()
-            .map(|p| p.iter().zip(&pts[0]).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max))
+            .map(|p| {
+                p.iter()
+                    .zip(&pts[0])
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f64::max)
+            })
             .fold(0.0, f64::max);
         if spread.is_finite() && spread <= ftol && diam <= xtol {
             break;
@@ -68,7 +73,11 @@ pub(crate) fn nelder_mead<F: FnMut(&[f64]) -> f64>(
             }
         }
         let along = |t: f64| -> Vec<f64> {
-            centroid.iter().zip(&pts[n]).map(|(c, w)| c + t * (w - c)).collect()
+            centroid
+                .iter()
+                .zip(&pts[n])
+                .map(|(c, w)| c + t * (w - c))
+                .collect()
         };
         let xr = along(-1.0);
         let fr = clean(f(&xr));
@@ -106,13 +115,24 @@ pub(crate) fn nelder_mead<F: FnMut(&[f64]) -> f64>(
         }
         // shrink towards the best point
         for i in 1..=n {
-            let p: Vec<f64> = pts[0].iter().zip(&pts[i]).map(|(b, p)| b + 0.5 * (p - b)).collect();
+            let p: Vec<f64> = pts[0]
+                .iter()
+                .zip(&pts[i])
+                .map(|(b, p)| b + 0.5 * (p - b))
+                .collect();
             vals[i] = clean(f(&p));
             pts[i] = p;
         }
     }
-    let best = (0..=n).min_by(|&i, &j| vals[i].total_cmp(&vals[j])).unwrap_or(0);
-    Minimum { x: pts[best].clone(), value: vals[best], grad_norm: f64::NAN, iterations: iters }
+    let best = (0..=n)
+        .min_by(|&i, &j| vals[i].total_cmp(&vals[j]))
+        .unwrap_or(0);
+    Minimum {
+        x: pts[best].clone(),
+        value: vals[best],
+        grad_norm: f64::NAN,
+        iterations: iters,
+    }
 }
 
 fn norm_inf(g: &[f64]) -> f64 {
@@ -126,8 +146,20 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// BFGS with a backtracking (Armijo) line search. `fg(x, grad)` returns the value and writes the
 /// gradient. Stops when the largest gradient component is below `gtol`.
 pub(crate) fn bfgs<F: FnMut(&[f64], &mut [f64]) -> f64>(
+    fg: F,
+    x0: &[f64],
+    gtol: f64,
+    max_iter: usize,
+) -> Minimum {
+    bfgs_with(fg, x0, None, gtol, max_iter)
+}
+
+/// [`bfgs`] starting from a given inverse-Hessian approximation `h0` (row-major n x n), e.g. the
+/// inverse of a Hessian computed on a subsample; then the first steps are already Newton-like.
+pub(crate) fn bfgs_with<F: FnMut(&[f64], &mut [f64]) -> f64>(
     mut fg: F,
     x0: &[f64],
+    h0: Option<Vec<f64>>,
     gtol: f64,
     max_iter: usize,
 ) -> Minimum {
@@ -135,19 +167,27 @@ pub(crate) fn bfgs<F: FnMut(&[f64], &mut [f64]) -> f64>(
     let mut x = x0.to_vec();
     let mut g = vec![0.0; n];
     let mut fx = clean(fg(&x, &mut g));
-    // inverse Hessian approximation, identity to start
-    let mut h = vec![0.0; n * n];
-    for i in 0..n {
-        h[i * n + i] = 1.0;
-    }
+    let given_h = h0.is_some();
+    // inverse Hessian approximation, identity unless given
+    let mut h = h0.unwrap_or_else(|| {
+        let mut h = vec![0.0; n * n];
+        for i in 0..n {
+            h[i * n + i] = 1.0;
+        }
+        h
+    });
     let mut xn = vec![0.0; n];
     let mut gn = vec![0.0; n];
     let mut iters = 0;
-    while iters < max_iter && fx.is_finite() && norm_inf(&g) > gtol {
+    // steps that no longer lower the value (rounding level) in a row: stop after a few
+    let mut stalled = 0;
+    while iters < max_iter && fx.is_finite() && norm_inf(&g) > gtol && stalled < 4 {
         iters += 1;
-        let mut d: Vec<f64> = (0..n).map(|i| -(0..n).map(|j| h[i * n + j] * g[j]).sum::<f64>()).collect();
+        let mut d: Vec<f64> = (0..n)
+            .map(|i| -(0..n).map(|j| h[i * n + j] * g[j]).sum::<f64>())
+            .collect();
         let mut slope = dot(&d, &g);
-        if !(slope < 0.0) {
+        if slope.is_nan() || slope >= 0.0 {
             // not a descent direction: restart from steepest descent
             for i in 0..n {
                 for j in 0..n {
@@ -172,7 +212,7 @@ pub(crate) fn bfgs<F: FnMut(&[f64], &mut [f64]) -> f64>(
                 let y: Vec<f64> = (0..n).map(|i| gn[i] - g[i]).collect();
                 let sy = dot(&s, &y);
                 if sy > 1e-300 {
-                    if iters == 1 {
+                    if iters == 1 && !given_h {
                         // scale the first inverse Hessian guess (Nocedal & Wright 6.20)
                         let scale = sy / dot(&y, &y);
                         for v in h.iter_mut() {
@@ -180,7 +220,9 @@ pub(crate) fn bfgs<F: FnMut(&[f64], &mut [f64]) -> f64>(
                         }
                     }
                     let rho = 1.0 / sy;
-                    let hy: Vec<f64> = (0..n).map(|i| (0..n).map(|j| h[i * n + j] * y[j]).sum()).collect();
+                    let hy: Vec<f64> = (0..n)
+                        .map(|i| (0..n).map(|j| h[i * n + j] * y[j]).sum())
+                        .collect();
                     let yhy = dot(&y, &hy);
                     for i in 0..n {
                         for j in 0..n {
@@ -189,6 +231,11 @@ pub(crate) fn bfgs<F: FnMut(&[f64], &mut [f64]) -> f64>(
                         }
                     }
                 }
+                stalled = if fnew < fx - 1e-15 * fx.abs() {
+                    0
+                } else {
+                    stalled + 1
+                };
                 x.copy_from_slice(&xn);
                 g.copy_from_slice(&gn);
                 fx = fnew;
@@ -201,52 +248,38 @@ pub(crate) fn bfgs<F: FnMut(&[f64], &mut [f64]) -> f64>(
             break; // no progress possible in double precision
         }
     }
-    Minimum { grad_norm: norm_inf(&g), x, value: fx, iterations: iters }
+    Minimum {
+        grad_norm: norm_inf(&g),
+        x,
+        value: fx,
+        iterations: iters,
+    }
 }
 
-/// Newton polish: up to `max_steps` Newton steps with a central-difference Hessian of the
-/// analytic gradient, each accepted only if it lowers the objective or the gradient norm without
-/// raising the objective beyond rounding. Returns the improved point.
+/// Newton polish: while the largest gradient component exceeds `gtol`, up to `max_steps` Newton
+/// steps with a central-difference Hessian of the analytic gradient, each accepted only if it
+/// lowers the objective or the gradient norm without raising the objective beyond rounding.
+/// Returns the improved point.
 pub(crate) fn newton_polish<F: FnMut(&[f64], &mut [f64]) -> f64>(
     mut fg: F,
     start: Minimum,
+    gtol: f64,
     max_steps: usize,
 ) -> Minimum {
     let n = start.x.len();
     let mut best = start;
     let mut g = vec![0.0; n];
-    let mut gp = vec![0.0; n];
-    let mut gm = vec![0.0; n];
     let f0 = clean(fg(&best.x, &mut g));
     best.value = f0;
     best.grad_norm = norm_inf(&g);
     for _ in 0..max_steps {
-        if best.grad_norm == 0.0 {
+        if best.grad_norm <= gtol {
             break;
         }
-        let mut hess = vec![0.0; n * n];
-        let mut x = best.x.clone();
-        for j in 0..n {
-            let hstep = 1e-5 * (1.0 + x[j].abs());
-            let xj = x[j];
-            x[j] = xj + hstep;
-            fg(&x, &mut gp);
-            x[j] = xj - hstep;
-            fg(&x, &mut gm);
-            x[j] = xj;
-            for i in 0..n {
-                hess[i * n + j] = (gp[i] - gm[i]) / (2.0 * hstep);
-            }
-        }
-        // symmetrise
-        for i in 0..n {
-            for j in 0..i {
-                let v = 0.5 * (hess[i * n + j] + hess[j * n + i]);
-                hess[i * n + j] = v;
-                hess[j * n + i] = v;
-            }
-        }
-        let Some(step) = solve_spd(&hess, &g, n) else { break };
+        let hess = numeric_hessian(&mut fg, &best.x);
+        let Some(step) = solve_spd(&hess, &g, n) else {
+            break;
+        };
         let mut improved = false;
         let mut t = 1.0;
         for _ in 0..8 {
@@ -256,7 +289,12 @@ pub(crate) fn newton_polish<F: FnMut(&[f64], &mut [f64]) -> f64>(
             let gnorm = norm_inf(&gn);
             let tol = 1e-14 * best.value.abs().max(1.0);
             if fnew < best.value - tol || (fnew <= best.value + tol && gnorm < best.grad_norm) {
-                best = Minimum { x: xn, value: fnew, grad_norm: gnorm, iterations: best.iterations + 1 };
+                best = Minimum {
+                    x: xn,
+                    value: fnew,
+                    grad_norm: gnorm,
+                    iterations: best.iterations + 1,
+                };
                 g = gn;
                 improved = true;
                 break;
@@ -270,6 +308,52 @@ pub(crate) fn newton_polish<F: FnMut(&[f64], &mut [f64]) -> f64>(
     best
 }
 
+/// Central-difference Hessian of an analytic gradient, symmetrised (2n gradient evaluations).
+pub(crate) fn numeric_hessian<F: FnMut(&[f64], &mut [f64]) -> f64>(
+    fg: &mut F,
+    x0: &[f64],
+) -> Vec<f64> {
+    let n = x0.len();
+    let mut hess = vec![0.0; n * n];
+    let mut x = x0.to_vec();
+    let mut gp = vec![0.0; n];
+    let mut gm = vec![0.0; n];
+    for j in 0..n {
+        let hstep = 1e-5 * (1.0 + x[j].abs());
+        let xj = x[j];
+        x[j] = xj + hstep;
+        fg(&x, &mut gp);
+        x[j] = xj - hstep;
+        fg(&x, &mut gm);
+        x[j] = xj;
+        for i in 0..n {
+            hess[i * n + j] = (gp[i] - gm[i]) / (2.0 * hstep);
+        }
+    }
+    for i in 0..n {
+        for j in 0..i {
+            let v = 0.5 * (hess[i * n + j] + hess[j * n + i]);
+            hess[i * n + j] = v;
+            hess[j * n + i] = v;
+        }
+    }
+    hess
+}
+
+/// Inverse of a symmetric positive definite matrix; `None` if it is not positive definite.
+pub(crate) fn invert_spd(h: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut inv = vec![0.0; n * n];
+    for j in 0..n {
+        let mut e = vec![0.0; n];
+        e[j] = 1.0;
+        let col = solve_spd(h, &e, n)?;
+        for i in 0..n {
+            inv[i * n + j] = col[i];
+        }
+    }
+    Some(inv)
+}
+
 /// Solve `h x = g` by Cholesky; `None` if `h` is not positive definite (not at a minimum).
 pub(crate) fn solve_spd(h: &[f64], g: &[f64], n: usize) -> Option<Vec<f64>> {
     let mut l = vec![0.0; n * n];
@@ -280,7 +364,7 @@ pub(crate) fn solve_spd(h: &[f64], g: &[f64], n: usize) -> Option<Vec<f64>> {
                 s -= l[i * n + k] * l[j * n + k];
             }
             if i == j {
-                if !(s > 0.0) || !s.is_finite() {
+                if s.is_nan() || s <= 0.0 || !s.is_finite() {
                     return None;
                 }
                 l[i * n + i] = s.sqrt();
@@ -315,12 +399,27 @@ mod tests {
 
     #[test]
     fn minimisers_find_rosenbrock_minimum() {
-        let nm = nelder_mead(|x| rosen(x, &mut [0.0; 2]), &[-1.2, 1.0], 0.5, 1e-12, 1e-8, 5000);
-        assert!((nm.x[0] - 1.0).abs() < 1e-4 && (nm.x[1] - 1.0).abs() < 1e-4, "{:?}", nm.x);
+        let nm = nelder_mead(
+            |x| rosen(x, &mut [0.0; 2]),
+            &[-1.2, 1.0],
+            0.5,
+            1e-12,
+            1e-8,
+            5000,
+        );
+        assert!(
+            (nm.x[0] - 1.0).abs() < 1e-4 && (nm.x[1] - 1.0).abs() < 1e-4,
+            "{:?}",
+            nm.x
+        );
         let bf = bfgs(rosen, &[-1.2, 1.0], 1e-10, 1000);
         assert!((bf.x[0] - 1.0).abs() < 1e-8, "{:?}", bf);
-        let nt = newton_polish(rosen, bf, 5);
-        assert!((nt.x[0] - 1.0).abs() < 1e-10 && nt.grad_norm < 1e-9, "{:?}", nt);
+        let nt = newton_polish(rosen, bf, 1e-12, 5);
+        assert!(
+            (nt.x[0] - 1.0).abs() < 1e-10 && nt.grad_norm < 1e-9,
+            "{:?}",
+            nt
+        );
     }
 
     #[test]

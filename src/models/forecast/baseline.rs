@@ -330,8 +330,16 @@ mod reference {
                 continue;
             }
             for k in 0..got.mean.len() {
-                assert!(rel(got.lower[i][k], lo[k], 1e-9) < TOL, "{id} {name} lo{key}[{k}] {} vs {}", got.lower[i][k], lo[k]);
-                assert!(rel(got.upper[i][k], hi[k], 1e-9) < TOL, "{id} {name} hi{key}[{k}]");
+                assert!(
+                    rel(got.lower[i][k], lo[k], 1e-9) < TOL,
+                    "{id} {name} lo{key}[{k}] {} vs {}",
+                    got.lower[i][k],
+                    lo[k]
+                );
+                assert!(
+                    rel(got.upper[i][k], hi[k], 1e-9) < TOL,
+                    "{id} {name} hi{key}[{k}]"
+                );
             }
         }
     }

@@ -58,9 +58,9 @@ impl fmt::Display for ForecastError {
             ForecastError::OutOfRange { name, range, value } => {
                 write!(f, "{name} must be {range}, got {value}")
             }
-            ForecastError::Empty => f.write_str(
-                "the history is empty: a forecast needs at least one observed value",
-            ),
+            ForecastError::Empty => {
+                f.write_str("the history is empty: a forecast needs at least one observed value")
+            }
             ForecastError::AllMissing { len } => write!(
                 f,
                 "all {len} values of the history are missing (NULL/NaN): nothing to fit"
@@ -84,7 +84,10 @@ impl fmt::Display for ForecastError {
                 "{name} has an infinite value at position {index}; use NULL/NaN for a missing value"
             ),
             ForecastError::UnknownMethod { name, valid } => {
-                write!(f, "unknown forecast method '{name}'; valid methods: {valid}")
+                write!(
+                    f,
+                    "unknown forecast method '{name}'; valid methods: {valid}"
+                )
             }
             ForecastError::UnknownOption { name, valid } => {
                 write!(f, "unknown or invalid option '{name}'; valid: {valid}")

@@ -12,7 +12,6 @@ pub const THETA: &str = include_str!("../../../tests/fixtures/forecast/theta.jso
 pub struct Series {
     pub id: String,
     pub m: usize,
-    pub kind: String,
     pub y: Vec<f64>,
 }
 
@@ -30,7 +29,9 @@ pub fn num(v: &Value) -> f64 {
 }
 
 pub fn nums(v: &Value) -> Vec<f64> {
-    v.as_array().map(|a| a.iter().map(num).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| a.iter().map(num).collect())
+        .unwrap_or_default()
 }
 
 pub fn series() -> Vec<Series> {
@@ -42,7 +43,6 @@ pub fn series() -> Vec<Series> {
         .map(|s| Series {
             id: s["id"].as_str().unwrap().to_string(),
             m: s["m"].as_u64().unwrap() as usize,
-            kind: s["kind"].as_str().unwrap().to_string(),
             y: nums(&s["y"]),
         })
         .collect()

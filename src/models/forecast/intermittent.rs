@@ -21,9 +21,11 @@
 //! the in-sample one-step residuals `y_t − ŷ_t`, where `ŷ_t` is the model's own forecast made
 //! before `t` with its final smoothing parameters (for ADIDA/IMAPA, the bucket-level SES forecast
 //! spread evenly over the bucket's periods). `lower = max(0, f + q_{(1−L)/2})`,
-//! `upper = f + q_{(1+L)/2}`, constant over the horizon — for demand that arrives as independent
-//! occurrences the one-day uncertainty does not grow with the lead time. Coverage is measured on
-//! the bench data (see BENCHMARKS.md).
+//! `upper = f + q_{(1+L)/2}` — or `f + q_L` when the lower bound is cut at 0, because then the
+//! interval `[0, f + q_L]` already holds `L` of the distribution (for zero-inflated counts the
+//! central interval would cover far more than `L`). Constant over the horizon: for demand that
+//! arrives as independent occurrences the one-day uncertainty does not grow with the lead time.
+//! Coverage is measured on the bench data (see BENCHMARKS.md).
 //!
 //! **Missing values** (NaN = stock-out / unknown demand): the missing periods are removed before
 //! fitting, so intervals count observed periods only; a stock-out is neither a zero nor a demand.
@@ -96,11 +98,34 @@ pub fn forecast(
         super::error::check_range("alpha_d", "between 0 and 1", alpha_d, 0.0, 1.0)?;
         super::error::check_range("alpha_p", "between 0 and 1", alpha_p, 0.0, 1.0)?;
     }
-    let obs: Vec<f64> = y.iter().copied().filter(|v| !v.is_nan()).collect();
+    let has_nan = y.iter().any(|v| v.is_nan());
+    let obs: std::borrow::Cow<'_, [f64]> = if has_nan {
+        y.iter().copied().filter(|v| !v.is_nan()).collect()
+    } else {
+        std::borrow::Cow::Borrowed(y)
+    };
     if obs.is_empty() {
         return Err(ForecastError::AllMissing { len: y.len() });
     }
-    let fit = fit_observed(&obs, method);
+    // the in-sample forecasts are only needed for intervals
+    let streamed = if levels.is_empty() {
+        point_streaming(&obs, method)
+    } else {
+        None
+    };
+    let fit = match streamed {
+        Some(value) => Fit {
+            value,
+            fitted: Vec::new(),
+            params: match method {
+                IntermittentMethod::Tsb { alpha_d, alpha_p } => {
+                    vec![("alpha_d".into(), alpha_d), ("alpha_p".into(), alpha_p)]
+                }
+                _ => vec![("alpha_d".into(), 0.1), ("alpha_p".into(), 0.1)],
+            },
+        },
+        None => fit_observed(&obs, method, !levels.is_empty()),
+    };
     let residuals: Vec<f64> = obs.iter().zip(&fit.fitted).map(|(a, f)| a - f).collect();
     let info = FitInfo {
         params: fit.params,
@@ -118,20 +143,36 @@ pub fn forecast(
     ))
 }
 
-/// The point forecast alone (no intervals), on a complete non-negative history. Exposed for
+/// The point forecast alone (no intervals), on a complete history (no NaN: use [`forecast`]
+/// for histories with missing values). Errors on empty input and negative values. Exposed for
 /// benchmarks and the reference tests.
-pub fn point_forecast(y: &[f64], method: IntermittentMethod) -> f64 {
-    fit_observed(y, method).value
+pub fn point_forecast(y: &[f64], method: IntermittentMethod) -> Result<f64, ForecastError> {
+    if y.is_empty() {
+        return Err(ForecastError::Empty);
+    }
+    if let Some((index, &value)) = y.iter().enumerate().find(|(_, v)| **v < 0.0 || v.is_nan()) {
+        return if value.is_nan() {
+            Err(ForecastError::Unsupported {
+                method: method.name(),
+                reason: format!("point_forecast needs a complete history (NaN at {index})"),
+            })
+        } else {
+            Err(ForecastError::Negative { index, value })
+        };
+    }
+    Ok(point_streaming(y, method).unwrap_or_else(|| fit_observed(y, method, false).value))
 }
 
-fn fit_observed(y: &[f64], method: IntermittentMethod) -> Fit {
+/// `want_fitted = false` skips the in-sample forecasts (`Fit::fitted` is then empty).
+fn fit_observed(y: &[f64], method: IntermittentMethod, want_fitted: bool) -> Fit {
+    let w = want_fitted;
     match method {
-        IntermittentMethod::CrostonClassic => croston(y, Some(0.1), 1.0),
-        IntermittentMethod::CrostonSba => croston(y, Some(0.1), 0.95),
-        IntermittentMethod::CrostonOptimized => croston(y, None, 1.0),
-        IntermittentMethod::Tsb { alpha_d, alpha_p } => tsb(y, alpha_d, alpha_p),
-        IntermittentMethod::Adida => adida(y),
-        IntermittentMethod::Imapa => imapa(y),
+        IntermittentMethod::CrostonClassic => croston(y, Some(0.1), 1.0, w),
+        IntermittentMethod::CrostonSba => croston(y, Some(0.1), 0.95, w),
+        IntermittentMethod::CrostonOptimized => croston(y, None, 1.0, w),
+        IntermittentMethod::Tsb { alpha_d, alpha_p } => tsb(y, alpha_d, alpha_p, w),
+        IntermittentMethod::Adida => adida(y, w),
+        IntermittentMethod::Imapa => imapa(y, w),
     }
 }
 
@@ -157,8 +198,8 @@ fn no_demand(y: &[f64]) -> Fit {
     // statsforecast falls back to the naive forecast: the last value (0 here).
     let last = *y.last().unwrap_or(&0.0);
     let mut fitted = vec![f64::NAN; y.len()];
-    for t in 1..y.len() {
-        fitted[t] = y[t - 1];
+    if y.len() > 1 {
+        fitted[1..].copy_from_slice(&y[..y.len() - 1]);
     }
     Fit {
         value: last,
@@ -168,7 +209,83 @@ fn no_demand(y: &[f64]) -> Fit {
 }
 
 /// Croston: `alpha = None` optimises both smoothing constants.
-fn croston(y: &[f64], alpha: Option<f64>, factor: f64) -> Fit {
+/// Streaming SES, bit-identical to [`ses_forecast`] on the pushed values (no allocation).
+struct SesStream {
+    a: f64,
+    c: f64,
+    f: f64,
+    first: f64,
+    n: usize,
+}
+
+impl SesStream {
+    fn new(alpha: f64) -> SesStream {
+        SesStream {
+            a: alpha,
+            c: 1.0 - alpha,
+            f: 0.0,
+            first: 0.0,
+            n: 0,
+        }
+    }
+    fn push(&mut self, v: f64) {
+        if self.n == 0 {
+            self.first = v;
+            self.f = v;
+        }
+        self.f = self.a * v + self.c * self.f;
+        self.n += 1;
+    }
+    fn forecast(&self) -> f64 {
+        if self.n == 1 { self.first } else { self.f }
+    }
+}
+
+/// Point forecasts of Croston classic/SBA and TSB in one pass without allocating (the hot path
+/// when no intervals are requested); `None` for the methods that need the whole vectors.
+fn point_streaming(y: &[f64], method: IntermittentMethod) -> Option<f64> {
+    match method {
+        IntermittentMethod::CrostonClassic | IntermittentMethod::CrostonSba => {
+            let factor = if method == IntermittentMethod::CrostonSba {
+                0.95
+            } else {
+                1.0
+            };
+            let (mut z, mut p) = (SesStream::new(0.1), SesStream::new(0.1));
+            let mut prev = 0usize;
+            for (i, &v) in y.iter().enumerate() {
+                if v != 0.0 {
+                    p.push((i + 1 - prev) as f64);
+                    prev = i + 1;
+                }
+                if v > 0.0 {
+                    z.push(v);
+                }
+            }
+            if z.n == 0 {
+                return Some(*y.last().unwrap_or(&0.0));
+            }
+            let (zp, pp) = (z.forecast(), p.forecast());
+            Some(if pp != 0.0 { zp / pp } else { zp } * factor)
+        }
+        IntermittentMethod::Tsb { alpha_d, alpha_p } => {
+            let (mut z, mut p) = (SesStream::new(alpha_d), SesStream::new(alpha_p));
+            for &v in y {
+                p.push(if v != 0.0 { 1.0 } else { 0.0 });
+                if v > 0.0 {
+                    z.push(v);
+                }
+            }
+            if z.n == 0 {
+                return Some(0.0);
+            }
+            Some(p.forecast() * z.forecast())
+        }
+        _ => None,
+    }
+}
+
+fn croston(y: &[f64], alpha: Option<f64>, factor: f64, want_fitted: bool) -> Fit {
     let (sizes, intervals) = sizes_and_intervals(y);
     if sizes.is_empty() {
         return no_demand(y);
@@ -183,6 +300,14 @@ fn croston(y: &[f64], alpha: Option<f64>, factor: f64) -> Fit {
     let zp = ses_forecast(&sizes, ad);
     let pp = ses_forecast(&intervals, ai);
     let value = if pp != 0.0 { zp / pp } else { zp } * factor;
+    let params = vec![("alpha_d".into(), ad), ("alpha_p".into(), ai)];
+    if !want_fitted {
+        return Fit {
+            value,
+            fitted: Vec::new(),
+            params,
+        };
+    }
     // In-sample: after the k-th demand the forecast is z_k / p_k (SES states including demand
     // k); before the first demand there is none.
     let zs = ses_states(&sizes, ad);
@@ -201,7 +326,6 @@ fn croston(y: &[f64], alpha: Option<f64>, factor: f64) -> Fit {
             kp += 1;
         }
     }
-    let params = vec![("alpha_d".into(), ad), ("alpha_p".into(), ai)];
     Fit {
         value,
         fitted,
@@ -209,7 +333,7 @@ fn croston(y: &[f64], alpha: Option<f64>, factor: f64) -> Fit {
     }
 }
 
-fn tsb(y: &[f64], alpha_d: f64, alpha_p: f64) -> Fit {
+fn tsb(y: &[f64], alpha_d: f64, alpha_p: f64, want_fitted: bool) -> Fit {
     let params = vec![("alpha_d".into(), alpha_d), ("alpha_p".into(), alpha_p)];
     if y.iter().all(|v| *v == 0.0) {
         let mut fitted = vec![0.0; y.len()];
@@ -221,9 +345,19 @@ fn tsb(y: &[f64], alpha_d: f64, alpha_p: f64) -> Fit {
         };
     }
     let (sizes, _) = sizes_and_intervals(y);
-    let occurrence: Vec<f64> = y.iter().map(|v| if *v != 0.0 { 1.0 } else { 0.0 }).collect();
+    let occurrence: Vec<f64> = y
+        .iter()
+        .map(|v| if *v != 0.0 { 1.0 } else { 0.0 })
+        .collect();
     let pf = ses_forecast(&occurrence, alpha_p);
     let df = ses_forecast(&sizes, alpha_d);
+    if !want_fitted {
+        return Fit {
+            value: pf * df,
+            fitted: Vec::new(),
+            params,
+        };
+    }
     let pfit = ses_fitted(&occurrence, alpha_p);
     let zs = ses_states(&sizes, alpha_d);
     let mut fitted = vec![f64::NAN; y.len()];
@@ -273,7 +407,7 @@ fn chunk_forecast(y: &[f64], agg: usize, fitted: Option<&mut [f64]>) -> f64 {
     value
 }
 
-fn adida(y: &[f64]) -> Fit {
+fn adida(y: &[f64], want_fitted: bool) -> Fit {
     if y.iter().all(|v| *v == 0.0) {
         let mut fitted = vec![0.0; y.len()];
         fitted[0] = f64::NAN;
@@ -284,8 +418,17 @@ fn adida(y: &[f64]) -> Fit {
         };
     }
     let agg = round_half_even(mean_interval(y)).max(1.0) as usize;
-    let mut fitted = vec![f64::NAN; y.len()];
-    let value = chunk_forecast(y, agg, Some(&mut fitted)) / agg as f64;
+    let mut fitted = if want_fitted {
+        vec![f64::NAN; y.len()]
+    } else {
+        Vec::new()
+    };
+    let out = if want_fitted {
+        Some(fitted.as_mut_slice())
+    } else {
+        None
+    };
+    let value = chunk_forecast(y, agg, out) / agg as f64;
     Fit {
         value,
         fitted,
@@ -293,7 +436,7 @@ fn adida(y: &[f64]) -> Fit {
     }
 }
 
-fn imapa(y: &[f64]) -> Fit {
+fn imapa(y: &[f64], want_fitted: bool) -> Fit {
     if y.iter().all(|v| *v == 0.0) {
         let mut fitted = vec![0.0; y.len()];
         fitted[0] = f64::NAN;
@@ -315,6 +458,9 @@ fn imapa(y: &[f64]) -> Fit {
         let sums: Vec<f64> = y[lost..].chunks(agg).map(|c| c.iter().sum()).collect();
         let (f, alpha) = optimized_ses_forecast(&sums);
         total += f / agg as f64;
+        if !want_fitted {
+            continue;
+        }
         level_fit.iter_mut().for_each(|v| *v = f64::NAN);
         let sf = ses_fitted(&sums, alpha);
         for (j, fj) in sf.iter().enumerate() {
@@ -326,8 +472,12 @@ fn imapa(y: &[f64]) -> Fit {
             *acc += v; // NaN anywhere propagates: that period has no forecast at every level
         }
     }
-    for v in fitted.iter_mut() {
-        *v /= max_agg as f64;
+    if want_fitted {
+        for v in fitted.iter_mut() {
+            *v /= max_agg as f64;
+        }
+    } else {
+        fitted.clear();
     }
     Fit {
         value: total / max_agg as f64,
@@ -350,10 +500,36 @@ mod tests {
     #[test]
     fn croston_hand_computed() {
         // sizes [3, 2]: SES(0.1) forecast = 0.1*2 + 0.9*3 = 2.9; intervals [2, 3]: 2.1
-        let v = point_forecast(&[0.0, 3.0, 0.0, 0.0, 2.0], IntermittentMethod::CrostonClassic);
+        let v = point_forecast(
+            &[0.0, 3.0, 0.0, 0.0, 2.0],
+            IntermittentMethod::CrostonClassic,
+        )
+        .unwrap();
         assert!((v - 2.9 / 2.1).abs() < 1e-12);
-        let sba = point_forecast(&[0.0, 3.0, 0.0, 0.0, 2.0], IntermittentMethod::CrostonSba);
+        let sba =
+            point_forecast(&[0.0, 3.0, 0.0, 0.0, 2.0], IntermittentMethod::CrostonSba).unwrap();
         assert!((sba - 0.95 * 2.9 / 2.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn streaming_equals_vector_path_bit_for_bit() {
+        for s in super::super::fixtures::series() {
+            if s.y.iter().any(|v| *v < 0.0) {
+                continue;
+            }
+            for m in [
+                IntermittentMethod::CrostonClassic,
+                IntermittentMethod::CrostonSba,
+                IntermittentMethod::Tsb {
+                    alpha_d: 0.2,
+                    alpha_p: 0.3,
+                },
+            ] {
+                let a = point_streaming(&s.y, m).unwrap();
+                let b = fit_observed(&s.y, m, true).value;
+                assert_eq!(a.to_bits(), b.to_bits(), "{} {m:?}", s.id);
+            }
+        }
     }
 
     #[test]
@@ -372,7 +548,13 @@ mod tests {
             let f = forecast(&[0.0; 10], 3, &[80.0], m).unwrap();
             assert_eq!(f.mean, vec![0.0; 3], "{m:?}");
             assert!(f.lower[0].iter().all(|v| *v == 0.0));
-            let f = forecast(&[0.0, 2.0, f64::NAN, 0.0, 1.0, 0.0, 0.0, 3.0], 2, &[95.0], m).unwrap();
+            let f = forecast(
+                &[0.0, 2.0, f64::NAN, 0.0, 1.0, 0.0, 0.0, 3.0],
+                2,
+                &[95.0],
+                m,
+            )
+            .unwrap();
             assert!(f.mean[0].is_finite() && f.mean[0] > 0.0, "{m:?}");
             assert!(f.lower[0][0] >= 0.0 && f.upper[0][0] >= f.mean[0]);
             assert_eq!(f.fit.n_missing, 1);
@@ -385,6 +567,17 @@ mod tests {
             forecast(&[f64::NAN], 2, &[], IntermittentMethod::Adida),
             Err(ForecastError::AllMissing { .. })
         ));
+        assert!(
+            point_forecast(
+                &[],
+                IntermittentMethod::Tsb {
+                    alpha_d: 0.1,
+                    alpha_p: 0.1
+                }
+            )
+            .is_err()
+        );
+        assert!(forecast(&[], 2, &[], IntermittentMethod::Imapa).is_err());
     }
 }
 
@@ -409,14 +602,26 @@ mod reference {
                 ("croston_classic", IntermittentMethod::CrostonClassic),
                 ("croston_optimized", IntermittentMethod::CrostonOptimized),
                 ("croston_sba", IntermittentMethod::CrostonSba),
-                ("tsb_0.2_0.2", IntermittentMethod::Tsb { alpha_d: 0.2, alpha_p: 0.2 }),
-                ("tsb_0.1_0.3", IntermittentMethod::Tsb { alpha_d: 0.1, alpha_p: 0.3 }),
+                (
+                    "tsb_0.2_0.2",
+                    IntermittentMethod::Tsb {
+                        alpha_d: 0.2,
+                        alpha_p: 0.2,
+                    },
+                ),
+                (
+                    "tsb_0.1_0.3",
+                    IntermittentMethod::Tsb {
+                        alpha_d: 0.1,
+                        alpha_p: 0.3,
+                    },
+                ),
                 ("adida", IntermittentMethod::Adida),
                 ("imapa", IntermittentMethod::Imapa),
             ];
             for (name, m) in cases {
                 let want = num(&r[name]);
-                let got = point_forecast(&s.y, m);
+                let got = point_forecast(&s.y, m).unwrap();
                 let d = rel(got, want, 1e-12);
                 if d > worst.0 {
                     worst = (d, format!("{} {name}: {got} vs {want}", s.id));
@@ -425,9 +630,17 @@ mod reference {
                 checked += 1;
             }
             let ses = num(&r["ses_0.1"]);
-            assert!(rel(ses_forecast(&s.y, 0.1), ses, 1e-12) < 1e-9, "{} ses", s.id);
+            assert!(
+                rel(ses_forecast(&s.y, 0.1), ses, 1e-12) < 1e-9,
+                "{} ses",
+                s.id
+            );
             let ga = num(&r["golden_alpha"]);
-            assert!(rel(golden_section_ses(&s.y, 0.1, 0.3), ga, 1e-12) < 1e-9, "{} golden", s.id);
+            assert!(
+                rel(golden_section_ses(&s.y, 0.1, 0.3), ga, 1e-12) < 1e-9,
+                "{} golden",
+                s.id
+            );
         }
         eprintln!("intermittent: {checked} forecasts, worst rel diff {worst:?}");
     }

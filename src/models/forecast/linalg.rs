@@ -88,6 +88,8 @@ pub fn max_root_modulus(coef: &[f64]) -> Option<f64> {
     let c: Vec<f64> = coef[..=deg].iter().map(|v| v / lead).collect();
     // Cauchy bound for the initial circle
     let bound = 1.0 + c[..deg].iter().map(|v| v.abs()).fold(0.0, f64::max);
+    // min/max rather than clamp: no panic path even for a NaN bound
+    #[allow(clippy::manual_clamp)]
     let r0 = bound.min(2.0).max(0.5);
     let mut z: Vec<(f64, f64)> = (0..deg)
         .map(|k| {
@@ -107,7 +109,6 @@ pub fn max_root_modulus(coef: &[f64]) -> Option<f64> {
             let zi = z[i];
             let (mut p, mut dp) = ((c[deg], 0.0), (0.0, 0.0));
             for k in (0..deg).rev() {
-                dp = (dp.0 + 0.0, dp.1);
                 dp = cmul(dp, zi);
                 dp = (dp.0 + p.0, dp.1 + p.1);
                 p = cmul(p, zi);
@@ -125,7 +126,10 @@ pub fn max_root_modulus(coef: &[f64]) -> Option<f64> {
                     sum = (sum.0 + inv.0, sum.1 + inv.1);
                 }
             }
-            let denom = (1.0 - (ratio.0 * sum.0 - ratio.1 * sum.1), -(ratio.0 * sum.1 + ratio.1 * sum.0));
+            let denom = (
+                1.0 - (ratio.0 * sum.0 - ratio.1 * sum.1),
+                -(ratio.0 * sum.1 + ratio.1 * sum.0),
+            );
             let step = cdiv(ratio, denom);
             if !(step.0.is_finite() && step.1.is_finite()) {
                 continue;

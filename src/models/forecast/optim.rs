@@ -41,8 +41,14 @@ fn clamp_into(x: &mut [f64], lower: &[f64], upper: &[f64]) {
 
 impl NelderMead {
     /// Minimises `f` from `x0` inside `[lower, upper]` (infinite bounds allowed).
+    ///
+    /// `f(x, cutoff)` may stop early and return any value `> cutoff` once it knows its result
+    /// exceeds `cutoff` (the ETS likelihood does, for additive errors): Nelder–Mead only needs
+    /// the exact value of a trial point when it could be accepted, so the decisions — and the
+    /// result — are the same as with exact values. `cutoff` is `+∞` where exact values are
+    /// needed (initial simplex, shrink).
     #[allow(clippy::too_many_arguments)]
-    pub fn minimize<F: FnMut(&[f64]) -> f64>(
+    pub fn minimize<F: FnMut(&[f64], f64) -> f64>(
         &mut self,
         mut f: F,
         x0: &[f64],
@@ -54,6 +60,13 @@ impl NelderMead {
         tol_std: f64,
     ) -> OptimResult {
         let n = x0.len();
+        if n == 0 {
+            return OptimResult {
+                x: Vec::new(),
+                fval: f(x0, f64::INFINITY),
+                iterations: 0,
+            };
+        }
         let rows = n + 1;
         let nf = n as f64;
         let alpha = 1.0;
@@ -89,7 +102,7 @@ impl NelderMead {
             self.simplex[i * n + i] = v.max(lower[i]).min(upper[i]);
         }
         for r in 0..rows {
-            self.fvals[r] = f(&self.simplex[r * n..(r + 1) * n]);
+            self.fvals[r] = f(&self.simplex[r * n..(r + 1) * n], f64::INFINITY);
         }
 
         let mut best = 0usize;
@@ -107,8 +120,11 @@ impl NelderMead {
                 break;
             }
             let fv = &self.fvals;
-            self.order
-                .sort_by(|&a, &b| fv[a].partial_cmp(&fv[b]).unwrap_or(std::cmp::Ordering::Equal));
+            self.order.sort_by(|&a, &b| {
+                fv[a]
+                    .partial_cmp(&fv[b])
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
             best = self.order[0];
             let worst = self.order[n];
             let second = self.order[n - 1];
@@ -126,7 +142,8 @@ impl NelderMead {
                 self.xr[j] = c + alpha * (c - self.simplex[worst * n + j]);
             }
             clamp_into(&mut self.xr, lower, upper);
-            let fr = f(&self.xr);
+            // only values below the worst can change the reflection decision
+            let fr = f(&self.xr, self.fvals[worst]);
             if self.fvals[best] <= fr && fr < self.fvals[second] {
                 self.simplex[worst * n..(worst + 1) * n].copy_from_slice(&self.xr);
                 self.fvals[worst] = fr;
@@ -139,7 +156,7 @@ impl NelderMead {
                     self.xt[j] = c + gamma * (self.xr[j] - c);
                 }
                 clamp_into(&mut self.xt, lower, upper);
-                let fe = f(&self.xt);
+                let fe = f(&self.xt, fr);
                 if fe < fr {
                     self.simplex[worst * n..(worst + 1) * n].copy_from_slice(&self.xt);
                     self.fvals[worst] = fe;
@@ -156,7 +173,7 @@ impl NelderMead {
                     self.xt[j] = c + rho * (self.xr[j] - c);
                 }
                 clamp_into(&mut self.xt, lower, upper);
-                let fc = f(&self.xt);
+                let fc = f(&self.xt, fr);
                 if fc <= fr {
                     self.simplex[worst * n..(worst + 1) * n].copy_from_slice(&self.xt);
                     self.fvals[worst] = fc;
@@ -169,7 +186,7 @@ impl NelderMead {
                     self.xt[j] = c - rho * (self.xr[j] - c);
                 }
                 clamp_into(&mut self.xt, lower, upper);
-                let fc = f(&self.xt);
+                let fc = f(&self.xt, self.fvals[worst]);
                 if fc < self.fvals[worst] {
                     self.simplex[worst * n..(worst + 1) * n].copy_from_slice(&self.xt);
                     self.fvals[worst] = fc;
@@ -184,7 +201,7 @@ impl NelderMead {
                     let v = b + sigma * (self.simplex[r * n + j] - b);
                     self.simplex[r * n + j] = v.max(lower[j]).min(upper[j]);
                 }
-                self.fvals[r] = f(&self.simplex[r * n..(r + 1) * n]);
+                self.fvals[r] = f(&self.simplex[r * n..(r + 1) * n], f64::INFINITY);
             }
             it += 1;
         }
@@ -212,7 +229,7 @@ mod tests {
     fn finds_quadratic_minimum_in_box() {
         let mut nm = NelderMead::default();
         let r = nm.minimize(
-            |x| (x[0] - 0.3).powi(2) + (x[1] + 2.0).powi(2),
+            |x, _| (x[0] - 0.3).powi(2) + (x[1] + 2.0).powi(2),
             &[0.5, 1.0],
             &[0.0, -1.0],
             &[1.0, 5.0],

@@ -80,7 +80,7 @@ pub fn optimized_ses_forecast(x: &[f64]) -> (f64, f64) {
 }
 
 /// In-sample one-step forecasts of SES: `out[t]` is the forecast of `x[t]` made before seeing it
-/// (`out[0]` = NaN, `out[1]` = x[0], ...). Used for residual-based intervals.
+/// (`out[0]` = NaN, `out[1]` = `x[0]`, ...). Used for residual-based intervals.
 pub fn ses_fitted(x: &[f64], alpha: f64) -> Vec<f64> {
     let mut out = vec![f64::NAN; x.len()];
     if x.is_empty() {
@@ -96,7 +96,7 @@ pub fn ses_fitted(x: &[f64], alpha: f64) -> Vec<f64> {
 }
 
 /// SES forecasts after each prefix: `out[k]` is the forecast made after seeing `x[..k]`
-/// (`out[0]` = NaN, `out[1]` = x[0], `out[len]` = [`ses_forecast`] of the whole slice).
+/// (`out[0]` = NaN, `out[1]` = `x[0]`, `out[len]` = [`ses_forecast`] of the whole slice).
 pub fn ses_states(x: &[f64], alpha: f64) -> Vec<f64> {
     let mut out = vec![f64::NAN; x.len() + 1];
     if x.is_empty() {

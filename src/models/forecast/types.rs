@@ -9,8 +9,12 @@ pub enum IntervalMethod {
     /// `mean ± z·σ_h` with an analytic (or, for ETS class 3, moment-recursion) σ_h.
     Normal,
     /// `mean + empirical quantiles of the in-sample one-step residuals` (intermittent models):
-    /// lower bound clamped at 0, width constant over the horizon.
+    /// lower bound clamped at 0 (and then `[0, mean + Q(L)]`), width constant over the horizon.
     EmpiricalResiduals,
+    /// `mean + σ_h · q`, `q` the empirical quantiles of the standardised one-step residuals
+    /// (`e_t/σ`) instead of the normal's ±z: the analytic horizon scaling of the model with the
+    /// residuals' own shape (skewed, heavy-tailed demand). ETS with `intervals = empirical`.
+    ScaledResiduals,
     /// No spread could be estimated (fewer than two usable residuals): lower = upper = mean.
     Degenerate,
 }
@@ -21,6 +25,7 @@ impl IntervalMethod {
         match self {
             IntervalMethod::Normal => "normal",
             IntervalMethod::EmpiricalResiduals => "empirical_residuals",
+            IntervalMethod::ScaledResiduals => "scaled_residuals",
             IntervalMethod::Degenerate => "degenerate",
         }
     }
@@ -44,6 +49,8 @@ pub struct FitInfo {
     pub n_obs: usize,
     /// Missing (NaN) values inside the history (after leading NaN were dropped).
     pub n_missing: usize,
+    /// The demand class, when the method classified the series (`auto`).
+    pub demand_class: Option<super::classify::DemandClass>,
     /// Free notes: fallbacks, yearly deseasonalisation, regressors, interval caveats.
     pub notes: Vec<String>,
 }
@@ -66,6 +73,9 @@ pub struct Forecast {
     /// Standard deviation per step when the intervals are normal; lets [`Forecast::quantile`]
     /// answer any probability, not just the requested levels.
     pub sigma_h: Option<Vec<f64>>,
+    /// For [`IntervalMethod::ScaledResiduals`]: the standardised residual quantiles at
+    /// p = 0, 0.01, …, 1 (101 values), so [`Forecast::quantile`] can answer any probability.
+    pub residual_quantiles: Option<Vec<f64>>,
     /// How the intervals were made.
     pub interval_method: IntervalMethod,
     /// The model that produced the forecast, e.g. `ETS(M,Ad,M)`, `CrostonSBA`, `SeasonalNaive(7)`.
@@ -96,6 +106,7 @@ impl Forecast {
             lower,
             upper,
             sigma_h: Some(sigma_h),
+            residual_quantiles: None,
             interval_method: IntervalMethod::Normal,
             model,
             fit,
@@ -113,17 +124,22 @@ impl Forecast {
         nonnegative: bool,
         mut fit: FitInfo,
     ) -> Forecast {
-        let sorted = super::util::sorted_finite(residuals);
+        let sorted: Vec<f64> = if levels.is_empty() {
+            Vec::new()
+        } else {
+            super::util::sorted_finite(residuals)
+        };
         let mut lower = Vec::with_capacity(levels.len());
         let mut upper = Vec::with_capacity(levels.len());
-        let degenerate = sorted.len() < 2;
+        let degenerate = sorted.len() < 2 && !levels.is_empty();
         for &lv in levels {
+            let (lo_p, hi_p) = (0.5 - lv / 200.0, 0.5 + lv / 200.0);
             let (qlo, qhi) = if degenerate {
                 (0.0, 0.0)
             } else {
                 (
-                    quantile_sorted(&sorted, 0.5 - lv / 200.0),
-                    quantile_sorted(&sorted, 0.5 + lv / 200.0),
+                    quantile_sorted(&sorted, lo_p),
+                    quantile_sorted(&sorted, hi_p),
                 )
             };
             let lo: Vec<f64> = mean
@@ -133,7 +149,21 @@ impl Forecast {
                     if nonnegative { v.max(0.0) } else { v }
                 })
                 .collect();
-            let hi: Vec<f64> = mean.iter().map(|m| (m + qhi).max(*m)).collect();
+            // Demand cannot go below 0: when the lower quantile is cut at 0, the mass below it
+            // belongs to the interval already, so the upper bound is the L-quantile instead of
+            // the (1+L)/2-quantile ([0, Q(L)] holds L of the distribution). For zero-inflated
+            // counts this keeps an 80 % interval from covering 95 % of the days.
+            let hi: Vec<f64> = mean
+                .iter()
+                .map(|m| {
+                    let q = if !degenerate && nonnegative && m + qlo <= 0.0 {
+                        quantile_sorted(&sorted, lv / 100.0)
+                    } else {
+                        qhi
+                    };
+                    (m + q).max(*m)
+                })
+                .collect();
             lower.push(lo);
             upper.push(hi);
         }
@@ -147,6 +177,7 @@ impl Forecast {
             lower,
             upper,
             sigma_h: None,
+            residual_quantiles: None,
             interval_method: if degenerate {
                 IntervalMethod::Degenerate
             } else {
@@ -189,6 +220,10 @@ impl Forecast {
             }
         }
         let s = self.sigma_h.as_ref()?;
+        if let Some(table) = &self.residual_quantiles {
+            let q = quantile_sorted(table, p);
+            return Some(self.mean.iter().zip(s).map(|(m, s)| m + q * s).collect());
+        }
         let level = (2.0 * p - 1.0).abs() * 100.0;
         let z = z_for_level(level) * if p < 0.5 { -1.0 } else { 1.0 };
         Some(self.mean.iter().zip(s).map(|(m, s)| m + z * s).collect())

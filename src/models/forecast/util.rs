@@ -30,11 +30,25 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * frac
 }
 
-/// Sorts a copy of the finite values of `x` ascending.
+/// The finite values of `x`, sorted ascending. Sorts integer keys that order like the floats
+/// (sign-magnitude flipped to two's-complement order), which is several times faster than a
+/// float comparator on the heavily tied residuals of intermittent demand.
 pub fn sorted_finite(x: &[f64]) -> Vec<f64> {
-    let mut v: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
-    v.sort_by(|a, b| a.total_cmp(b));
-    v
+    let mut keys: Vec<u64> = x
+        .iter()
+        .filter(|v| v.is_finite())
+        .map(|v| {
+            let b = v.to_bits();
+            if b >> 63 == 1 { !b } else { b | (1 << 63) }
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|k| {
+            let b = if k >> 63 == 1 { k & !(1 << 63) } else { !k };
+            f64::from_bits(b)
+        })
+        .collect()
 }
 
 /// Number of non-NaN values.
@@ -117,9 +131,29 @@ mod tests {
     }
 
     #[test]
+    fn sorted_finite_orders_like_floats() {
+        let v = [
+            5.0,
+            -1.0,
+            f64::NAN,
+            0.0,
+            -0.0,
+            2.5,
+            -7.25,
+            f64::INFINITY,
+            1e-300,
+        ];
+        let s = sorted_finite(&v);
+        assert_eq!(s, vec![-7.25, -1.0, -0.0, 0.0, 1e-300, 2.5, 5.0]);
+    }
+
+    #[test]
     fn interpolation_fills_gaps() {
         let y = [f64::NAN, 1.0, f64::NAN, 3.0, f64::NAN];
-        assert_eq!(interpolate_missing(&y).unwrap(), vec![1.0, 1.0, 2.0, 3.0, 3.0]);
+        assert_eq!(
+            interpolate_missing(&y).unwrap(),
+            vec![1.0, 1.0, 2.0, 3.0, 3.0]
+        );
         assert!(interpolate_missing(&[f64::NAN]).is_none());
     }
 

@@ -1,5 +1,4 @@
 //! `demand_class(adi, cv2)`: the Syntetos–Boylan demand pattern of a series.
-use std::any::Any;
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::StringBuilder;
@@ -28,11 +27,12 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
          (SQLSTATE 22023): ADI is at least 1 by definition.",
         "demand_class(adi, cv2)",
     )
-    .with_sql_example(
-        "SELECT demand_class(1.8, 0.3);\n-- intermittent",
-    )
+    .with_sql_example("SELECT demand_class(1.8, 0.3);\n-- intermittent")
     .with_argument("adi", "Average inter-demand interval in periods (>= 1).")
-    .with_argument("cv2", "Squared coefficient of variation of the non-zero demands (>= 0).")
+    .with_argument(
+        "cv2",
+        "Squared coefficient of variation of the non-zero demands (>= 0).",
+    )
     .build()
 });
 
@@ -70,9 +70,6 @@ fn classify(adi: f64, cv2: f64) -> &'static str {
 }
 
 impl ScalarUDFImpl for DemandClass {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn name(&self) -> &str {
         "demand_class"
     }
@@ -96,9 +93,13 @@ impl ScalarUDFImpl for DemandClass {
                             .into_df());
                     }
                     if !c.is_finite() || c < 0.0 {
-                        return Err(invalid_arg("demand_class", "cv2", format!("must be a finite number >= 0, got {c}"))
-                            .with_hint("CV² is (std/mean)² of the non-zero demands.")
-                            .into_df());
+                        return Err(invalid_arg(
+                            "demand_class",
+                            "cv2",
+                            format!("must be a finite number >= 0, got {c}"),
+                        )
+                        .with_hint("CV² is (std/mean)² of the non-zero demands.")
+                        .into_df());
                     }
                     out.append_value(classify(a, c));
                 }

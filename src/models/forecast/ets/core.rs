@@ -3,8 +3,9 @@
 //!
 //! State: level `l`, growth `b` (additive trend only; multiplicative trend is not offered) and
 //! `m` seasonal states `s[0..m]`, `s[0]` the most recent and `s[m−1]` the one that applies to the
-//! next period. The seasonal states live in a ring buffer, so a step touches O(1) memory
-//! whatever `m` is, and nothing is allocated inside [`likelihood`].
+//! next period. The seasonal states are written to a linear scratch buffer (state for step `t`
+//! at `t`, its update at `t + m`), so a step touches O(1) memory whatever `m` is, and nothing
+//! is allocated inside [`likelihood`] once the workspace has grown.
 //!
 //! **Missing values**: a NaN observation contributes no error term (it is skipped in the sum of
 //! squares, the `Σ ln|ŷ|` term and the count `n`), and the state is propagated with the
@@ -39,8 +40,14 @@ pub(crate) struct Pass {
 
 /// Runs the filter over `y` from the initial state `x0 = [l, (b), s[0..m]]`.
 ///
+/// `cutoff`: for additive errors the pass stops as soon as `n·ln(Σe²)` is known to exceed it
+/// (`n_obs` = the number of observed values of `y`, counted by the caller) and returns
+/// `lik = +∞`; pass `+∞` for an exact value. See [`super::super::optim`] for why the optimiser's
+/// decisions do not change.
+///
 /// `resid` (if given, same length as `y`) receives the residuals `e_t` (NaN where `y_t` is NaN);
-/// `last` receives the final state in the `x0` layout. `ring` is scratch of at least `m` values.
+/// `last` receives the final state in the `x0` layout. `sbuf` is scratch that grows to
+/// `y.len() + m` values (kept in the caller's workspace so the optimiser allocates nothing).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn likelihood(
     y: &[f64],
@@ -48,42 +55,126 @@ pub(crate) fn likelihood(
     m: usize,
     p: Smoothing,
     x0: &[f64],
-    ring: &mut [f64],
-    mut resid: Option<&mut [f64]>,
+    sbuf: &mut Vec<f64>,
+    cutoff: f64,
+    n_obs: usize,
+    resid: Option<&mut [f64]>,
     last: Option<&mut [f64]>,
 ) -> Pass {
+    // Σe² above this proves n·ln(Σe²) > cutoff
+    let sse_stop = if spec.error == Component::Additive && n_obs > 0 {
+        // the 1e-12 margin keeps near-ties to the exact comparison
+        (cutoff / n_obs as f64).exp() * (1.0 + 1e-12)
+    } else {
+        f64::INFINITY
+    };
     let has_trend = spec.trend != Component::None;
-    let season = spec.season;
-    let seasonal = season != Component::None;
     let mult_error = spec.error == Component::Multiplicative;
-    let m = if seasonal { m.max(1) } else { 1 };
-    let mut l = x0[0];
-    let mut b = if has_trend { x0[1] } else { 0.0 };
-    let s_off = 1 + has_trend as usize;
-    if seasonal {
-        ring[..m].copy_from_slice(&x0[s_off..s_off + m]);
+    // one monomorphised loop per component combination: no per-step dispatch
+    let (pass, l, b) = match (has_trend, spec.season, mult_error) {
+        (false, Component::None, false) => {
+            kernel::<false, 0, false>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (false, Component::None, true) => {
+            kernel::<false, 0, true>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (true, Component::None, false) => {
+            kernel::<true, 0, false>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (true, Component::None, true) => {
+            kernel::<true, 0, true>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (false, Component::Additive, false) => {
+            kernel::<false, 1, false>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (false, Component::Additive, true) => {
+            kernel::<false, 1, true>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (true, Component::Additive, false) => {
+            kernel::<true, 1, false>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (true, Component::Additive, true) => {
+            kernel::<true, 1, true>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (false, Component::Multiplicative, false) => {
+            kernel::<false, 2, false>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (false, Component::Multiplicative, true) => {
+            kernel::<false, 2, true>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (true, Component::Multiplicative, false) => {
+            kernel::<true, 2, false>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+        (true, Component::Multiplicative, true) => {
+            kernel::<true, 2, true>(y, m, p, x0, sbuf, sse_stop, resid)
+        }
+    };
+    if let Some(out) = last {
+        out[0] = l;
+        let s_off = 1 + has_trend as usize;
+        if has_trend {
+            out[1] = b;
+        }
+        if spec.season != Component::None {
+            // s[0] (most recent) was written last
+            let n = y.len();
+            for j in 0..m {
+                out[s_off + j] = sbuf[n + m - 1 - j];
+            }
+        }
     }
-    let mut head = 0usize;
+    pass
+}
+
+/// The filter for one component combination. `SEASON`: 0 none, 1 additive, 2 multiplicative.
+/// Seasonal states are laid out linearly: the state used at step `t` is `sbuf[t]` and the
+/// updated one goes to `sbuf[t + m]` (no ring-buffer index arithmetic in the loop).
+#[inline(always)]
+fn kernel<const TREND: bool, const SEASON: u8, const MULT_ERROR: bool>(
+    y: &[f64],
+    m: usize,
+    p: Smoothing,
+    x0: &[f64],
+    sbuf: &mut Vec<f64>,
+    sse_stop: f64,
+    mut resid: Option<&mut [f64]>,
+) -> (Pass, f64, f64) {
+    let n = y.len();
+    let mut l = x0[0];
+    let mut b = if TREND { x0[1] } else { 0.0 };
+    let s_off = 1 + TREND as usize;
+    if SEASON != 0 {
+        if sbuf.len() < n + m {
+            sbuf.resize(n + m, 0.0);
+        }
+        for j in 0..m {
+            sbuf[j] = x0[s_off + m - 1 - j];
+        }
+    }
     let (alpha, beta, gamma, phi) = (p.alpha, p.beta, p.gamma, p.phi);
     let beta_over_alpha = beta / alpha;
     let mut sse = 0.0;
+    // Σ ln|ŷ| for multiplicative error, accumulated as a product of mantissas plus a sum of
+    // binary exponents: one `ln` per pass instead of one per step (the log was half the run
+    // time). Values that are zero, subnormal or non-finite take the direct path.
     let mut logf = 0.0;
+    let mut prod = 1.0f64;
+    let mut exp_sum: i64 = 0;
     let mut n_obs = 0usize;
 
     for (i, &yi) in y.iter().enumerate() {
         // one-step forecast
-        let (q, phi_b) = if has_trend {
+        let (q, phi_b) = if TREND {
             let pb = phi * b;
             (l + pb, pb)
         } else {
             (l, 0.0)
         };
-        let tail = if head == 0 { m - 1 } else { head - 1 };
-        let s_old = if seasonal { ring[tail] } else { 0.0 };
-        let f = match season {
-            Component::None => q,
-            Component::Additive => q + s_old,
-            Component::Multiplicative => q * s_old,
+        let s_old = if SEASON != 0 { sbuf[i] } else { 0.0 };
+        let f = match SEASON {
+            0 => q,
+            1 => q + s_old,
+            _ => q * s_old,
         };
         let obs = if yi.is_nan() {
             if let Some(r) = resid.as_deref_mut() {
@@ -91,7 +182,7 @@ pub(crate) fn likelihood(
             }
             f
         } else {
-            let e = if mult_error {
+            let e = if MULT_ERROR {
                 let f0 = if f.abs() < TOL { f + TOL } else { f };
                 (yi - f) / f0
             } else {
@@ -101,16 +192,33 @@ pub(crate) fn likelihood(
                 r[i] = e;
             }
             sse += e * e;
-            let af = f.abs();
-            logf += if af > 0.0 { af.ln() } else { (af + 1e-8).ln() };
+            if sse > sse_stop {
+                let pass = Pass {
+                    lik: f64::INFINITY,
+                    n_obs,
+                    sse,
+                };
+                return (pass, l, b);
+            }
+            if MULT_ERROR {
+                let af = f.abs();
+                if af.is_normal() {
+                    prod *= af;
+                    let bits = prod.to_bits();
+                    exp_sum += ((bits >> 52) & 0x7ff) as i64 - 1023;
+                    prod = f64::from_bits((bits & 0x800F_FFFF_FFFF_FFFF) | (1023u64 << 52));
+                } else {
+                    logf += if af > 0.0 { af.ln() } else { (af + 1e-8).ln() };
+                }
+            }
             n_obs += 1;
             yi
         };
         // state update
-        let pp = match season {
-            Component::None => obs,
-            Component::Additive => obs - s_old,
-            Component::Multiplicative => {
+        let pp = match SEASON {
+            0 => obs,
+            1 => obs - s_old,
+            _ => {
                 if s_old.abs() < TOL {
                     HUGE_N
                 } else {
@@ -120,46 +228,32 @@ pub(crate) fn likelihood(
         };
         let old_l = l;
         l = q + alpha * (pp - q);
-        if has_trend {
+        if TREND {
             let r = l - old_l;
             b = phi_b + beta_over_alpha * (r - phi_b);
         }
-        if seasonal {
-            let t = match season {
-                Component::Additive => obs - q,
-                _ => {
-                    if q.abs() < TOL {
-                        HUGE_N
-                    } else {
-                        obs / q
-                    }
-                }
+        if SEASON != 0 {
+            let t = if SEASON == 1 {
+                obs - q
+            } else if q.abs() < TOL {
+                HUGE_N
+            } else {
+                obs / q
             };
-            ring[tail] = s_old + gamma * (t - s_old);
-            head = tail;
+            sbuf[i + m] = s_old + gamma * (t - s_old);
         }
     }
-    let n = n_obs as f64;
+    let nf = n_obs as f64;
     let mut lik = if sse > 0.0 {
-        n * sse.ln()
+        nf * sse.ln()
     } else {
-        n * (sse + 1e-8).ln()
+        nf * (sse + 1e-8).ln()
     };
-    if mult_error {
+    if MULT_ERROR {
+        logf += exp_sum as f64 * std::f64::consts::LN_2 + prod.ln();
         lik += 2.0 * logf;
     }
-    if let Some(out) = last {
-        out[0] = l;
-        if has_trend {
-            out[1] = b;
-        }
-        if seasonal {
-            for j in 0..m {
-                out[s_off + j] = ring[(head + j) % m];
-            }
-        }
-    }
-    Pass { lik, n_obs, sse }
+    (Pass { lik, n_obs, sse }, l, b)
 }
 
 /// Point forecasts `h` steps ahead from the state `x = [l, (b), s[0..m]]` into `out`.

@@ -19,7 +19,7 @@ use super::Component;
 pub(crate) fn seasonal_decompose(y: &[f64], m: usize, multiplicative: bool) -> Vec<f64> {
     let n = y.len();
     // centred moving average: m terms for odd m, 2×m for even m
-    let filt: Vec<f64> = if m % 2 == 0 {
+    let filt: Vec<f64> = if m.is_multiple_of(2) {
         let mut f = vec![1.0 / m as f64; m + 1];
         f[0] = 0.5 / m as f64;
         f[m] = 0.5 / m as f64;

@@ -46,7 +46,16 @@ pub(crate) fn forecast_variance(
         class2(spec, m, alpha, beta, gamma, phi, sigma2, mean)
     } else if spec.error == Component::Additive {
         class1(
-            has_trend, damped, spec.season, m, alpha, beta, gamma, phi, sigma2, h,
+            has_trend,
+            damped,
+            spec.season,
+            m,
+            alpha,
+            beta,
+            gamma,
+            phi,
+            sigma2,
+            h,
         )
     } else if spec.season == Component::Multiplicative {
         class3(
@@ -217,7 +226,12 @@ impl Mat {
         Mat {
             r: self.r,
             c: self.c,
-            v: self.v.iter().zip(&o.v).map(|(a, b)| a + scale * b).collect(),
+            v: self
+                .v
+                .iter()
+                .zip(&o.v)
+                .map(|(a, b)| a + scale * b)
+                .collect(),
         }
     }
     fn scale(&self, s: f64) -> Mat {

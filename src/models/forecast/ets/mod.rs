@@ -2,18 +2,20 @@
 //!
 //! Models: error A/M × trend N/A/Ad × season N/A/M, fitted by maximum likelihood exactly as
 //! statsforecast 2.1.1's `ets_f` does (forecast-R's `ets` lineage): starting values from
-//! [`init`], bounded Nelder–Mead ([`super::optim`]) on `n·ln(Σe²) (+2Σln|ŷ|)` over the smoothing
+//! `init.rs`, bounded Nelder–Mead (`optim.rs`) on `n·ln(Σe²) (+2Σln|ŷ|)` over the smoothing
 //! parameters *and* the initial states, smoothing bounds [1e-4, 0.9999], damping [0.8, 0.98].
 //! AutoETS fits every admissible candidate in statsforecast's order and keeps the lowest AICc.
+//! With [`FitControl::REFERENCE`] the fits reproduce statsforecast's (fixture tests); the
+//! default [`FitControl::FAST`] stops the optimiser earlier (see there for why that is fine).
 //!
 //! Which candidates (forecast-R `restrict = TRUE`, no multiplicative trend): additive error
 //! never pairs with a multiplicative season; multiplicative error or season need strictly
 //! positive data; seasonal models need `m ≥ 2` and more than `m` values (and `m ≤ 52`: longer
 //! seasons — yearly on daily data — are handled by Fourier deseasonalisation in
-//! [`super::seasonality`], not by `m` seasonal states).
+//! [`super::regression`], not by `m` seasonal states).
 //!
 //! Input handling, per call:
-//! - **NaN** (missing/censored): skipped in the likelihood (see [`core`]); the initial states are
+//! - **NaN** (missing/censored): skipped in the likelihood (see `core.rs`); the initial states are
 //!   computed on a copy with NaN linearly interpolated; `n` in the information criteria counts
 //!   observed values only. Forecasts after a trailing gap are propagated through it.
 //! - **Negative values**: fine for additive-error models; they rule out multiplicative ones.
@@ -26,157 +28,54 @@ pub(crate) mod core;
 pub(crate) mod init;
 pub(crate) mod intervals;
 pub mod params;
+mod spec;
 
-use super::error::ForecastError;
-use super::optim::NelderMead;
-use super::types::{FitInfo, Forecast};
-use super::util::{interpolate_missing, is_constant};
 use self::core::{Smoothing, forecast_from, likelihood};
 pub use self::params::{Bounds, FixedParams};
+use self::spec::SPEC_HELP;
+pub use self::spec::{Component, EtsPattern, EtsSpec};
+use super::error::ForecastError;
+use super::optim::NelderMead;
+use super::types::{FitInfo, Forecast, IntervalMethod};
+use super::util::{interpolate_missing, is_constant};
 
-/// Nelder–Mead iteration budget per start (statsforecast's 1000).
-const MAX_ITER: usize = 1000;
+/// How hard the optimiser works on each candidate model.
+///
+/// Nelder–Mead stops when the standard deviation of the simplex values (on the `n·ln(SSE)`
+/// scale, where AICc differences below ~0.1 carry no information) falls below `tol`, or after
+/// `max_iter` iterations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FitControl {
+    pub max_iter: usize,
+    pub tol: f64,
+}
+
+impl FitControl {
+    /// statsforecast 2.1.1's settings (1000 iterations, 1e-4): reproduces its fits bit for bit
+    /// on most series (the fixture tests use this).
+    pub const REFERENCE: FitControl = FitControl {
+        max_iter: 1000,
+        tol: 1e-4,
+    };
+    /// 150 iterations, tolerance 0.1 (AICc differences below that are noise): about 5× faster
+    /// than `REFERENCE` and, on the bench data (1000 series × 702 days, h = 28), slightly
+    /// *more* accurate out of sample (MASE 0.931 vs 0.946; the last few hundred iterations
+    /// polish in-sample noise of the seasonal states). Grid measured: 100–500 iterations ×
+    /// 1e-3–1e-1 all gave MASE 0.926–0.936. The default of the SQL functions.
+    pub const FAST: FitControl = FitControl {
+        max_iter: 150,
+        tol: 0.1,
+    };
+}
+
+impl Default for FitControl {
+    fn default() -> Self {
+        FitControl::FAST
+    }
+}
 
 /// Largest season length ETS models with seasonal states (longer ones: Fourier terms).
 pub const MAX_SEASON: usize = 52;
-
-/// One ETS component.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Component {
-    /// Absent (`N`).
-    None,
-    /// Additive (`A`).
-    Additive,
-    /// Multiplicative (`M`).
-    Multiplicative,
-}
-
-impl Component {
-    fn letter(self) -> char {
-        match self {
-            Component::None => 'N',
-            Component::Additive => 'A',
-            Component::Multiplicative => 'M',
-        }
-    }
-}
-
-/// A fully specified ETS model, e.g. ETS(M,Ad,M).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EtsSpec {
-    /// Additive or multiplicative error.
-    pub error: Component,
-    /// None or additive trend.
-    pub trend: Component,
-    /// Damped trend (only with a trend).
-    pub damped: bool,
-    /// None, additive or multiplicative season.
-    pub season: Component,
-}
-
-const SPEC_HELP: &str = "three letters error/trend/season with an optional 'd' after the \
-    trend, e.g. ANN, AAdN, MAM, MAdM (error A|M, trend N|A|Ad, season N|A|M; Z = choose)";
-
-impl EtsSpec {
-    /// Parses `ANN`, `AAdN`, `MAdM`, ... (case-insensitive).
-    pub fn parse(code: &str) -> Result<EtsSpec, ForecastError> {
-        let p = EtsPattern::parse(code)?;
-        match (p.error, p.trend, p.season) {
-            (Some(error), Some(trend), Some(season)) => Ok(EtsSpec {
-                error,
-                trend,
-                damped: p.damped.unwrap_or(false),
-                season,
-            }),
-            _ => Err(ForecastError::UnknownOption {
-                name: format!("ets model '{code}' (Z is only allowed with method auto_ets)"),
-                valid: SPEC_HELP,
-            }),
-        }
-    }
-
-    /// The model name reported per series: `ETS(A,Ad,M)`.
-    pub fn name(&self) -> String {
-        format!(
-            "ETS({},{}{},{})",
-            self.error.letter(),
-            self.trend.letter(),
-            if self.damped { "d" } else { "" },
-            self.season.letter()
-        )
-    }
-
-    /// The compact code: `AAdM`.
-    pub fn code(&self) -> String {
-        format!(
-            "{}{}{}{}",
-            self.error.letter(),
-            self.trend.letter(),
-            if self.damped { "d" } else { "" },
-            self.season.letter()
-        )
-    }
-}
-
-/// A model pattern for AutoETS: `None` components (`Z`) are chosen by AICc.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct EtsPattern {
-    pub error: Option<Component>,
-    pub trend: Option<Component>,
-    pub season: Option<Component>,
-    /// `None`: try damped and undamped trends.
-    pub damped: Option<bool>,
-}
-
-impl EtsPattern {
-    /// `ZZZ`: choose everything.
-    pub fn auto() -> EtsPattern {
-        EtsPattern::default()
-    }
-
-    /// Parses `ZZZ`, `AZN`, `MAdZ`, ... (`d` after the trend letter forces damping; an explicit
-    /// trend letter without `d` forces "not damped").
-    pub fn parse(code: &str) -> Result<EtsPattern, ForecastError> {
-        let bad = || ForecastError::UnknownOption {
-            name: format!("ets model '{code}'"),
-            valid: SPEC_HELP,
-        };
-        let c: Vec<char> = code.trim().to_ascii_uppercase().chars().collect();
-        let (e, t, d, s) = match c.len() {
-            3 => (c[0], c[1], false, c[2]),
-            4 if c[2] == 'D' => (c[0], c[1], true, c[3]),
-            _ => return Err(bad()),
-        };
-        let comp = |ch: char, allow_m: bool, allow_n: bool| -> Result<Option<Component>, ForecastError> {
-            match ch {
-                'Z' => Ok(None),
-                'A' => Ok(Some(Component::Additive)),
-                'M' if allow_m => Ok(Some(Component::Multiplicative)),
-                'N' if allow_n => Ok(Some(Component::None)),
-                _ => Err(bad()),
-            }
-        };
-        let error = comp(e, true, false)?;
-        let trend = comp(t, false, true)?;
-        let season = comp(s, true, true)?;
-        if d && trend == Some(Component::None) {
-            return Err(bad());
-        }
-        let damped = if d {
-            Some(true)
-        } else if trend == Some(Component::Additive) {
-            Some(false)
-        } else {
-            None
-        };
-        Ok(EtsPattern {
-            error,
-            trend,
-            season,
-            damped,
-        })
-    }
-}
 
 /// A fitted ETS model.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,11 +117,18 @@ impl EtsModel {
     /// Point forecasts for steps `1..=h`.
     pub fn point_forecast(&self, h: usize) -> Vec<f64> {
         let mut out = vec![0.0; h];
-        forecast_from(&self.last_state, self.spec, self.m, self.phi_or_one(), &mut out);
+        forecast_from(
+            &self.last_state,
+            self.spec,
+            self.m,
+            self.phi_or_one(),
+            &mut out,
+        );
         out
     }
 
-    /// Forecast variance per step (see [`intervals`]).
+    /// Forecast variance per step (see `intervals.rs` for the formulas and where they differ
+    /// from statsforecast).
     pub fn variance(&self, mean: &[f64]) -> Vec<f64> {
         intervals::forecast_variance(
             self.spec,
@@ -243,9 +149,55 @@ impl EtsModel {
         let var = self.variance(&mean);
         let sigma_h = var
             .iter()
-            .map(|v| if v.is_finite() && *v > 0.0 { v.sqrt() } else { 0.0 })
+            .map(|v| {
+                if v.is_finite() && *v > 0.0 {
+                    v.sqrt()
+                } else {
+                    0.0
+                }
+            })
             .collect();
         Forecast::normal(self.spec.name(), mean, sigma_h, levels, self.fit_info())
+    }
+
+    /// Point forecasts with intervals `mean + σ_h·q`, `q` the empirical quantiles of the
+    /// standardised one-step residuals `e_t/σ` at `0.5 ± L/200` (see
+    /// [`IntervalMethod::ScaledResiduals`]); the analytic σ_h carries the horizon growth, the
+    /// residuals carry the shape (count data are skewed and heavy-tailed, so the normal ±z
+    /// over-covers at 80 % and under-covers at 95 %). Needs 30 finite residuals, otherwise the
+    /// normal intervals of [`EtsModel::forecast`] are returned.
+    pub fn forecast_scaled(&self, h: usize, levels: &[f64]) -> Forecast {
+        let sigma = self.sigma2.sqrt();
+        let mut std_resid: Vec<f64> = if sigma.is_finite() && sigma > 0.0 {
+            self.residuals
+                .iter()
+                .filter(|e| e.is_finite())
+                .map(|e| e / sigma)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut f = self.forecast(h, levels);
+        if std_resid.len() < 30 {
+            return f;
+        }
+        std_resid.sort_by(|a, b| a.total_cmp(b));
+        let sigma_h = f.sigma_h.clone().unwrap_or_default();
+        for (i, lv) in levels.iter().enumerate() {
+            let qlo = super::util::quantile_sorted(&std_resid, 0.5 - lv / 200.0);
+            let qhi = super::util::quantile_sorted(&std_resid, 0.5 + lv / 200.0);
+            for (k, sh) in sigma_h.iter().enumerate() {
+                f.lower[i][k] = (f.mean[k] + qlo * sh).min(f.mean[k]);
+                f.upper[i][k] = (f.mean[k] + qhi * sh).max(f.mean[k]);
+            }
+        }
+        f.residual_quantiles = Some(
+            (0..=100)
+                .map(|k| super::util::quantile_sorted(&std_resid, k as f64 / 100.0))
+                .collect(),
+        );
+        f.interval_method = IntervalMethod::ScaledResiduals;
+        f
     }
 
     /// The in-sample one-step forecasts (NaN where `y` was missing).
@@ -287,7 +239,7 @@ impl EtsModel {
             sigma2: Some(self.sigma2),
             n_obs: self.n_obs,
             n_missing: self.residuals.len() - self.n_obs,
-            notes: vec![],
+            ..FitInfo::default()
         }
     }
 }
@@ -319,7 +271,7 @@ fn prepare(y: &[f64]) -> Result<Prepared<'_>, ForecastError> {
 #[derive(Debug, Default)]
 pub struct Workspace {
     nm: NelderMead,
-    ring: Vec<f64>,
+    sbuf: Vec<f64>,
     state: Vec<f64>,
 }
 
@@ -328,8 +280,13 @@ pub struct Workspace {
 /// Errors: empty/all-missing history, too short (`n ≤ npars + 4` as statsforecast),
 /// multiplicative components on non-positive data, a seasonal spec with `m < 2`, `m > 52` or
 /// `n ≤ m`.
-pub fn fit(y: &[f64], m: usize, spec: EtsSpec) -> Result<EtsModel, ForecastError> {
-    fit_fixed(y, m, spec, FixedParams::default())
+pub fn fit(
+    y: &[f64],
+    m: usize,
+    spec: EtsSpec,
+    control: FitControl,
+) -> Result<EtsModel, ForecastError> {
+    fit_fixed(y, m, spec, FixedParams::default(), control)
 }
 
 /// [`fit`] with some smoothing parameters held fixed.
@@ -338,6 +295,7 @@ pub fn fit_fixed(
     m: usize,
     spec: EtsSpec,
     fixed: FixedParams,
+    control: FitControl,
 ) -> Result<EtsModel, ForecastError> {
     let prep = prepare(y)?;
     if spec.trend == Component::None && spec.damped {
@@ -391,9 +349,9 @@ pub fn fit_fixed(
     let mut ws = Workspace::default();
     let mut bounds = Bounds::default();
     if is_constant_observed(y) {
-        return constant_model(&prep, &mut ws);
+        return constant_model(&prep, &mut ws, control);
     }
-    fit_one(&prep, m, spec, fixed, &mut bounds, &mut ws)?.ok_or_else(|| {
+    fit_one(&prep, m, spec, fixed, &mut bounds, &mut ws, control)?.ok_or_else(|| {
         ForecastError::TooShort {
             method: spec.name(),
             needed: npars + 5,
@@ -407,7 +365,11 @@ fn is_constant_observed(y: &[f64]) -> bool {
     is_constant(&obs)
 }
 
-fn constant_model(prep: &Prepared<'_>, ws: &mut Workspace) -> Result<EtsModel, ForecastError> {
+fn constant_model(
+    prep: &Prepared<'_>,
+    ws: &mut Workspace,
+    control: FitControl,
+) -> Result<EtsModel, ForecastError> {
     let spec = EtsSpec {
         error: Component::Additive,
         trend: Component::None,
@@ -419,7 +381,7 @@ fn constant_model(prep: &Prepared<'_>, ws: &mut Workspace) -> Result<EtsModel, F
         ..FixedParams::default()
     };
     let mut bounds = Bounds::default();
-    fit_one(prep, 1, spec, fixed, &mut bounds, ws)?.ok_or(ForecastError::TooShort {
+    fit_one(prep, 1, spec, fixed, &mut bounds, ws, control)?.ok_or(ForecastError::TooShort {
         method: "ETS".into(),
         needed: 3,
         got: prep.n_obs,
@@ -429,9 +391,14 @@ fn constant_model(prep: &Prepared<'_>, ws: &mut Workspace) -> Result<EtsModel, F
 /// AutoETS: fits every candidate allowed by `pattern` and returns the one with the lowest AICc.
 ///
 /// Errors: empty/all-missing, fewer than 7 observed values, or no candidate could be fitted.
-pub fn auto(y: &[f64], m: usize, pattern: EtsPattern) -> Result<EtsModel, ForecastError> {
+pub fn auto(
+    y: &[f64],
+    m: usize,
+    pattern: EtsPattern,
+    control: FitControl,
+) -> Result<EtsModel, ForecastError> {
     let mut ws = Workspace::default();
-    auto_with(y, m, pattern, &mut ws)
+    auto_with(y, m, pattern, control, &mut ws)
 }
 
 /// [`auto`] reusing a workspace across series (saves the allocations of the optimiser).
@@ -439,15 +406,20 @@ pub fn auto_with(
     y: &[f64],
     m: usize,
     pattern: EtsPattern,
+    control: FitControl,
     ws: &mut Workspace,
 ) -> Result<EtsModel, ForecastError> {
     let prep = prepare(y)?;
     if is_constant_observed(y) {
-        return constant_model(&prep, ws);
+        return constant_model(&prep, ws, control);
     }
     let mut seasons: Vec<Component> = match pattern.season {
         Some(s) => vec![s],
-        None => vec![Component::None, Component::Additive, Component::Multiplicative],
+        None => vec![
+            Component::None,
+            Component::Additive,
+            Component::Multiplicative,
+        ],
     };
     if m < 2 || y.len() <= m || m > MAX_SEASON {
         if pattern.season.is_some_and(|s| s != Component::None) {
@@ -511,7 +483,15 @@ pub fn auto_with(
                         damped,
                         season,
                     };
-                    match fit_one(&prep, m, spec, FixedParams::default(), &mut bounds, ws) {
+                    match fit_one(
+                        &prep,
+                        m,
+                        spec,
+                        FixedParams::default(),
+                        &mut bounds,
+                        ws,
+                        control,
+                    ) {
                         Ok(Some(model)) => {
                             if !model.aicc.is_nan()
                                 && best.as_ref().is_none_or(|b| model.aicc < b.aicc)
@@ -545,13 +525,17 @@ fn fit_one(
     fixed: FixedParams,
     bounds: &mut Bounds,
     ws: &mut Workspace,
+    control: FitControl,
 ) -> Result<Option<EtsModel>, ForecastError> {
     let seasonal = spec.season != Component::None;
     let m = if seasonal { m_in } else { 1 };
     let start = params::init_params(spec, m, fixed, bounds);
     if !params::check_params(&start, bounds, m) {
         return Err(ForecastError::Numerical {
-            what: format!("{}: starting parameters outside the admissible region", spec.name()),
+            what: format!(
+                "{}: starting parameters outside the admissible region",
+                spec.name()
+            ),
         });
     }
     let init = init::initial_state(&prep.filled, m, spec.trend, spec.season)?;
@@ -587,11 +571,11 @@ fn fit_one(
     let opt_beta = start.beta.is_some() && fixed.beta.is_none();
     let opt_gamma = start.gamma.is_some() && fixed.gamma.is_none();
     let opt_phi = start.phi.is_some() && fixed.phi.is_none();
-    let full_state_len = 1 + (spec.trend != Component::None) as usize + if seasonal { m } else { 0 };
+    let full_state_len =
+        1 + (spec.trend != Component::None) as usize + if seasonal { m } else { 0 };
     let s_start = 1 + (spec.trend != Component::None) as usize;
     let mult_season = spec.season == Component::Multiplicative;
-    let Workspace { nm, ring, state } = ws;
-    ring.resize(m.max(1), 0.0);
+    let Workspace { nm, sbuf, state } = ws;
     state.resize(full_state_len, 0.0);
 
     // Expands a parameter vector into smoothing values and the full initial state (appending
@@ -633,28 +617,28 @@ fn fit_one(
     };
 
     let y = prep.y;
-    let objective = |p: &[f64]| -> f64 {
+    let n_obs = prep.n_obs;
+    let objective = |p: &[f64], cutoff: f64| -> f64 {
         let (sm, ok) = unpack(p, state);
         if !ok {
             return f64::INFINITY;
         }
-        let pass = likelihood(y, spec, m, sm, state, ring, None, None);
+        let pass = likelihood(y, spec, m, sm, state, sbuf, cutoff, n_obs, None, None);
         let lik = pass.lik.max(-1e10);
         // statsforecast maps a NaN likelihood to -inf (which then looks best); we map it to
         // +inf so a numerically broken point can never be selected.
         if lik.is_nan() { f64::INFINITY } else { lik }
     };
-    let mut objective = objective;
-    let mut res = nm.minimize(&mut objective, &x0, &lower, &upper, 0.05, 1e-4, MAX_ITER, 1e-4);
-    if res.iterations > MAX_ITER {
-        // Not converged within statsforecast's budget: restart once from the best vertex with a
-        // fresh simplex. The restart starts from that vertex, so the likelihood can only improve
-        // (statsforecast stops here; on long seasonal series this often finds a better optimum).
-        let again = nm.minimize(&mut objective, &res.x, &lower, &upper, 0.05, 1e-4, MAX_ITER, 1e-4);
-        if again.fval <= res.fval {
-            res = again;
-        }
-    }
+    let res = nm.minimize(
+        objective,
+        &x0,
+        &lower,
+        &upper,
+        0.05,
+        1e-4,
+        control.max_iter,
+        control.tol,
+    );
     let x = res.x;
 
     // final pass with the fitted parameters
@@ -663,7 +647,18 @@ fn fit_one(
     let _ = n_smooth;
     let mut resid = vec![0.0; y.len()];
     let mut last = vec![0.0; full_state_len];
-    let pass = likelihood(y, spec, m, sm, &full, ring, Some(&mut resid), Some(&mut last));
+    let pass = likelihood(
+        y,
+        spec,
+        m,
+        sm,
+        &full,
+        sbuf,
+        f64::INFINITY,
+        n_obs,
+        Some(&mut resid),
+        Some(&mut last),
+    );
     let lik = pass.lik;
     let ny = pass.n_obs as f64;
     let k = (np + 1) as f64;
@@ -679,13 +674,21 @@ fn fit_one(
         spec,
         m,
         alpha: sm.alpha,
-        beta: if start.beta.is_some() { sm.beta } else { f64::NAN },
+        beta: if start.beta.is_some() {
+            sm.beta
+        } else {
+            f64::NAN
+        },
         gamma: if start.gamma.is_some() {
             sm.gamma
         } else {
             f64::NAN
         },
-        phi: if start.phi.is_some() { sm.phi } else { f64::NAN },
+        phi: if start.phi.is_some() {
+            sm.phi
+        } else {
+            f64::NAN
+        },
         init_state: full,
         last_state: last,
         loglik: -0.5 * lik,

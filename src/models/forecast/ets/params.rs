@@ -64,7 +64,11 @@ pub(crate) fn init_params(
         Some(fixed.beta.unwrap_or_else(|| {
             b.upper[1] = b.upper[1].min(alpha);
             let v = b.lower[1] + 0.1 * (b.upper[1] - b.lower[1]);
-            if v < 0.0 || v > alpha { alpha - 1e-3 } else { v }
+            if v < 0.0 || v > alpha {
+                alpha - 1e-3
+            } else {
+                v
+            }
         }))
     } else {
         None

@@ -16,6 +16,7 @@ fn parse_specs() {
 /// Every fixed ETS spec on every fixture series, against statsforecast's fit:
 /// report (not assert) the distribution of differences; the asserting tests are below.
 #[test]
+#[ignore = "diagnostic report; run with --ignored --nocapture"]
 fn spec_fits_report() {
     let fx = crate_fixtures::parse(crate_fixtures::ETS);
     let mut rows = Vec::new();
@@ -26,7 +27,7 @@ fn spec_fits_report() {
                 continue;
             }
             let spec = EtsSpec::parse(code).unwrap();
-            let got = match fit(&s.y, s.m, spec) {
+            let got = match fit(&s.y, s.m, spec, FitControl::REFERENCE) {
                 Ok(g) => g,
                 Err(e) => {
                     rows.push(format!("{:16} {:5} ERROR {e}", s.id, code));
@@ -54,6 +55,7 @@ fn spec_fits_report() {
 }
 
 #[test]
+#[ignore = "diagnostic report; run with --ignored --nocapture"]
 fn init_guess_report() {
     let fx = crate_fixtures::parse(crate_fixtures::ETS);
     let mut worst = 0.0f64;
@@ -64,14 +66,27 @@ fn init_guess_report() {
                 continue;
             }
             let spec = EtsSpec::parse(code).unwrap();
-            let m = if spec.season == Component::None || s.y.len() <= s.m { 1 } else { s.m };
+            let m = if spec.season == Component::None || s.y.len() <= s.m {
+                1
+            } else {
+                s.m
+            };
             let season = if m == 1 { Component::None } else { spec.season };
-            let Ok(got) = init::initial_state(&s.y, m, spec.trend, season) else { continue };
+            let Ok(got) = init::initial_state(&s.y, m, spec.trend, season) else {
+                continue;
+            };
             let w = nums(&want["init_guess"]);
-            let d = got.iter().zip(&w).map(|(a, b)| rel(*a, *b, 1e-6)).fold(0.0, f64::max);
+            let d = got
+                .iter()
+                .zip(&w)
+                .map(|(a, b)| rel(*a, *b, 1e-6))
+                .fold(0.0, f64::max);
             worst = worst.max(d);
             if d > 1e-12 {
-                eprintln!("{} {code} init diff {d:e}\n  got {got:?}\n want {w:?}", s.id);
+                eprintln!(
+                    "{} {code} init diff {d:e}\n  got {got:?}\n want {w:?}",
+                    s.id
+                );
             }
         }
     }
@@ -79,35 +94,61 @@ fn init_guess_report() {
 }
 
 #[test]
+#[ignore = "diagnostic report; run with --ignored --nocapture"]
 fn auto_report() {
     let fx = crate_fixtures::parse(crate_fixtures::ETS);
     let mut same = 0;
     let mut total = 0;
     for s in crate_fixtures::series() {
         let want = &fx[s.id.as_str()]["auto"];
-        let got = auto(&s.y, s.m, EtsPattern::auto());
+        let got = auto(&s.y, s.m, EtsPattern::auto(), FitControl::REFERENCE);
         if want.get("error").is_some() {
-            eprintln!("{:16} sf error {:?}; ours {:?}", s.id, want["error"], got.as_ref().map(|g| g.spec.name()).map_err(|e| e.to_string()));
+            eprintln!(
+                "{:16} sf error {:?}; ours {:?}",
+                s.id,
+                want["error"],
+                got.as_ref()
+                    .map(|g| g.spec.name())
+                    .map_err(|e| e.to_string())
+            );
             continue;
         }
         let got = got.unwrap();
         total += 1;
         let wc = want["components"].as_str().unwrap();
-        let wname = format!("ETS({},{}{},{})", &wc[0..1], &wc[1..2], if &wc[3..4] == "D" { "d" } else { "" }, &wc[2..3]);
+        let wname = format!(
+            "ETS({},{}{},{})",
+            &wc[0..1],
+            &wc[1..2],
+            if &wc[3..4] == "D" { "d" } else { "" },
+            &wc[2..3]
+        );
         let wmean = nums(&want["mean"]);
         let gmean = got.point_forecast(wmean.len());
-        let maxrel = gmean.iter().zip(&wmean).map(|(a, b)| rel(*a, *b, 1e-3)).fold(0.0, f64::max);
-        if wname == got.spec.name() { same += 1; }
-        eprintln!("{:16} {:14} {:14} aicc {:10.3} vs {:10.3} fc {:.1e}", s.id, got.spec.name(), wname, got.aicc, crate_fixtures::num(&want["aicc"]), maxrel);
+        let maxrel = gmean
+            .iter()
+            .zip(&wmean)
+            .map(|(a, b)| rel(*a, *b, 1e-3))
+            .fold(0.0, f64::max);
+        if wname == got.spec.name() {
+            same += 1;
+        }
+        eprintln!(
+            "{:16} {:14} {:14} aicc {:10.3} vs {:10.3} fc {:.1e}",
+            s.id,
+            got.spec.name(),
+            wname,
+            got.aicc,
+            crate_fixtures::num(&want["aicc"]),
+            maxrel
+        );
     }
     eprintln!("same model {same}/{total}");
 }
 
 /// Fixture assertions for AutoETS against statsforecast 2.1.1 (`ets.json`, h = 14):
 /// - our chosen model's AICc is never worse than statsforecast's (+1e-6);
-/// - the chosen model is the same on at least 30 of the 35 series that statsforecast fits
-///   (33/35 at the time of writing; the others are series where our optimiser restart found a
-///   better optimum and hence a lower AICc);
+/// - the chosen model is the same on at least 32 of the 35 series that statsforecast fits;
 /// - where the same model is chosen with the same AICc (|Δ| < 1e-6), point forecasts agree
 ///   within 1e-8 relative (floor 1e-3).
 #[test]
@@ -116,15 +157,25 @@ fn auto_ets_matches_statsforecast() {
     let (mut same, mut total, mut compared) = (0, 0, 0);
     for s in crate_fixtures::series() {
         let want = &fx[s.id.as_str()]["auto"];
-        let got = auto(&s.y, s.m, EtsPattern::auto());
+        let got = auto(&s.y, s.m, EtsPattern::auto(), FitControl::REFERENCE);
         if want.get("error").is_some() {
-            assert!(got.is_err(), "{}: statsforecast cannot fit, we must refuse", s.id);
+            assert!(
+                got.is_err(),
+                "{}: statsforecast cannot fit, we must refuse",
+                s.id
+            );
             continue;
         }
         let got = got.unwrap_or_else(|e| panic!("{}: {e}", s.id));
         total += 1;
         let waicc = crate_fixtures::num(&want["aicc"]);
-        assert!(got.aicc <= waicc + 1e-6, "{}: aicc {} worse than {}", s.id, got.aicc, waicc);
+        assert!(
+            got.aicc <= waicc + 1e-6,
+            "{}: aicc {} worse than {}",
+            s.id,
+            got.aicc,
+            waicc
+        );
         let wc = want["components"].as_str().unwrap();
         let damped = if &wc[3..4] == "D" { "d" } else { "" };
         let wname = format!("ETS({},{}{damped},{})", &wc[0..1], &wc[1..2], &wc[2..3]);
@@ -139,27 +190,33 @@ fn auto_ets_matches_statsforecast() {
             }
         }
     }
-    assert!(same >= 30, "same model on only {same}/{total}");
+    eprintln!("AutoETS: same model on {same}/{total}, same AICc and forecasts on {compared}");
+    assert!(same >= 32, "same model on only {same}/{total}");
     assert!(compared >= 28, "forecasts compared on only {compared}");
 }
 
-/// Every fixed ETS spec statsforecast fitted (about 400 fits): our log-likelihood is at least
-/// statsforecast's minus 1e-2 on all but 3 fits (the optimiser is the same Nelder–Mead; the
-/// exceptions are multimodal surfaces where a last-bit difference sends the search to another
-/// local optimum), and higher on many (we restart Nelder–Mead once when it exhausts its
-/// 1000-iteration budget, statsforecast stops). Where the likelihoods agree within 1e-8, the
-/// point forecasts agree within 1e-6 relative.
+/// Every fixed ETS spec statsforecast fitted (406 fits): the optimiser is the same bounded
+/// Nelder–Mead from the same starting point, so the log-likelihoods agree within 1e-8 on at
+/// least 340 fits (361 at the time of writing) and there the point forecasts agree within 1e-6
+/// relative. The rest differ because a last-bit difference (numpy's SVD least squares and
+/// pairwise sums vs ours) sends the simplex along another path, most often on seasonal models
+/// that exhaust the 1000-iteration budget; ours is worse by more than 1e-2 on at most 4 fits
+/// (S000010 MAA/MAM/MAdA and S000013 AAN, a multimodal surface) and better on others.
 #[test]
 fn spec_fits_match_statsforecast() {
     let fx = crate_fixtures::parse(crate_fixtures::ETS);
-    let (mut fits, mut worse, mut equal) = (0, 0, 0);
+    let (mut fits, mut worse, mut equal, mut better) = (0, 0, 0, 0);
     for s in crate_fixtures::series() {
         let specs = fx[s.id.as_str()]["specs"].as_object().unwrap();
         for (code, want) in specs {
             let spec = EtsSpec::parse(code).unwrap();
-            let got = fit(&s.y, s.m, spec);
+            let got = fit(&s.y, s.m, spec, FitControl::REFERENCE);
             if want.get("error").is_some() {
-                assert!(got.is_err(), "{} {code}: statsforecast refuses, so must we", s.id);
+                assert!(
+                    got.is_err(),
+                    "{} {code}: statsforecast refuses, so must we",
+                    s.id
+                );
                 continue;
             }
             let got = got.unwrap_or_else(|e| panic!("{} {code}: {e}", s.id));
@@ -169,18 +226,28 @@ fn spec_fits_match_statsforecast() {
                 worse += 1;
                 eprintln!("{} {code}: loglik {} < {}", s.id, got.loglik, wl);
             }
+            if got.loglik > wl + 1e-2 {
+                better += 1;
+            }
             if (got.loglik - wl).abs() < 1e-8 {
                 equal += 1;
                 let wmean = nums(&want["mean"]);
                 for (k, (a, b)) in got.point_forecast(14).iter().zip(&wmean).enumerate() {
-                    assert!(rel(*a, *b, 1e-3) < 1e-6, "{} {code} step {k}: {a} vs {b}", s.id);
+                    assert!(
+                        rel(*a, *b, 1e-3) < 1e-6,
+                        "{} {code} step {k}: {a} vs {b}",
+                        s.id
+                    );
                 }
             }
         }
     }
-    eprintln!("{fits} fits, {equal} with equal loglik, {worse} worse by > 1e-2");
+    eprintln!(
+        "{fits} fits, {equal} with equal loglik, {worse} worse and {better} better by > 1e-2"
+    );
     assert!(fits > 350);
-    assert!(worse <= 3, "{worse} fits with a worse likelihood");
+    assert!(equal >= 340, "only {equal} fits with the same likelihood");
+    assert!(worse <= 4, "{worse} fits with a worse likelihood");
 }
 
 /// Prediction intervals of the fixed-spec fits whose likelihood equals statsforecast's, at the
@@ -199,7 +266,7 @@ fn intervals_match_statsforecast_where_defined_alike() {
                 continue;
             }
             let spec = EtsSpec::parse(code).unwrap();
-            let got = fit(&s.y, s.m, spec).unwrap();
+            let got = fit(&s.y, s.m, spec, FitControl::REFERENCE).unwrap();
             if (got.loglik - crate_fixtures::num(&want["loglik"])).abs() > 1e-8 {
                 continue;
             }
@@ -218,8 +285,17 @@ fn intervals_match_statsforecast_where_defined_alike() {
                 for (i, lv) in ["80", "95"].iter().enumerate() {
                     let lo = nums(&want[format!("lo-{lv}")])[k - 1];
                     let hi = nums(&want[format!("hi-{lv}")])[k - 1];
-                    assert!(rel(f.lower[i][k - 1], lo, 1e-3) < 1e-6, "{} {code} lo{lv} step {k}: {} vs {lo}", s.id, f.lower[i][k - 1]);
-                    assert!(rel(f.upper[i][k - 1], hi, 1e-3) < 1e-6, "{} {code} hi{lv} step {k}", s.id);
+                    assert!(
+                        rel(f.lower[i][k - 1], lo, 1e-3) < 1e-6,
+                        "{} {code} lo{lv} step {k}: {} vs {lo}",
+                        s.id,
+                        f.lower[i][k - 1]
+                    );
+                    assert!(
+                        rel(f.upper[i][k - 1], hi, 1e-3) < 1e-6,
+                        "{} {code} hi{lv} step {k}",
+                        s.id
+                    );
                     checked += 1;
                 }
             }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Client suite: psql meta-commands and queries against a running aisle server.
+# Usage: AISLE_PORT=5433 AISLE_USER=admin AISLE_PASSWORD=... tests/clients/psql.sh
+set -u
+HOST=${AISLE_HOST:-127.0.0.1}
+PORT=${AISLE_PORT:-5433}
+export PGPASSWORD=${AISLE_PASSWORD:-admin-demo}
+CONN="host=$HOST port=$PORT user=${AISLE_USER:-admin} dbname=aisle sslmode=${AISLE_SSLMODE:-disable}"
+pass=0; fail=0
+run() { # name expected-substring psql-args...
+  local name=$1 want=$2; shift 2
+  local out
+  if out=$(psql -X -v ON_ERROR_STOP=1 "$CONN" "$@" 2>&1) && [[ $out == *"$want"* ]]; then
+    pass=$((pass+1)); echo "ok      $name"
+  else
+    fail=$((fail+1)); echo "FAILED  $name"; echo "$out" | head -20
+  fi
+}
+run "select"        "1"            -Atc "SELECT 1"
+run "version"       "PostgreSQL 16" -Atc "SELECT version()"
+run "\\l"           "aisle"        -c '\l'
+run "\\dn"          "public"       -c '\dn'
+run "\\dt"          "List of"      -c '\dt'
+run "\\dv"          ""             -c '\dv'
+run "\\df"          "Schema"       -c '\df'
+run "\\conninfo"    "You are connected" -c '\conninfo'
+run "FETCH_COUNT"   "999"          -v FETCH_COUNT=100 -Atc "SELECT value FROM range(1000)"
+run "error code"    "42P01"        -v VERBOSITY=verbose -c "SELECT * FROM no_such_table" || true
+echo "$pass passed, $fail failed"
+[[ $fail -eq 0 ]]

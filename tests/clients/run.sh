@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Run the client suites against the real `aisle` binary on 127.0.0.1.
+# Usage: tests/clients/run.sh [path/to/aisle]   (default: $CARGO_TARGET_DIR/debug/aisle)
+# Starts `aisle serve --demo` on a free port with AISLE_DEMO_PASSWORD, runs psql, Python
+# (psycopg, psycopg2, SQLAlchemy, pandas, asyncpg) and node-postgres suites where installed,
+# then stops the server with SIGTERM.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=${1:-${CARGO_TARGET_DIR:-target}/debug/aisle}
+PORT=${AISLE_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+export AISLE_PORT=$PORT AISLE_USER=admin AISLE_PASSWORD=${AISLE_DEMO_PASSWORD:-client-suite-pw}
+export AISLE_DEMO_PASSWORD=$AISLE_PASSWORD
+DATA=${AISLE_DATA_DIR:-$(mktemp -d)}
+"$BIN" serve --demo --data-dir "$DATA" --listen "127.0.0.1:$PORT" > /tmp/aisle-client-suite.log 2>&1 &
+PID=$!
+trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null' EXIT
+for _ in $(seq 1 600); do
+  if PGPASSWORD=$AISLE_PASSWORD psql -X "host=127.0.0.1 port=$PORT user=admin dbname=aisle sslmode=disable" -Atc "SELECT 1" >/dev/null 2>&1; then break; fi
+  kill -0 $PID 2>/dev/null || { echo "server died:"; cat /tmp/aisle-client-suite.log; exit 1; }
+  sleep 0.5
+done
+status=0
+"$HERE/psql.sh" || status=1
+python3 "$HERE/python_clients.py" || status=1
+if command -v node >/dev/null; then
+  NODE_DIR=${AISLE_NODE_DIR:-/tmp/aisle-node-clients}
+  if [ ! -d "$NODE_DIR/node_modules/pg" ]; then mkdir -p "$NODE_DIR" && (cd "$NODE_DIR" && npm install --silent pg >/dev/null 2>&1); fi
+  NODE_PATH="$NODE_DIR/node_modules" node "$HERE/node_pg.js" || status=1
+fi
+exit $status
