@@ -47,3 +47,39 @@ pub fn write_batches(
     }
     Ok(())
 }
+
+/// CSV has no lists or structs: print such columns the way the table format shows them
+/// (`[1, 2]`, `{a: 1}`) so a CSV export of any view works.
+fn nested_as_text(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{ArrayRef, StringBuilder};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+    let is_nested = |t: &DataType| t.is_nested();
+    if !batch.schema().fields().iter().any(|f| is_nested(f.data_type())) {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (f, col) in batch.schema().fields().iter().zip(batch.columns()) {
+        if is_nested(f.data_type()) {
+            let fmt = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default())?;
+            let mut b = StringBuilder::new();
+            for i in 0..col.len() {
+                if col.is_null(i) {
+                    b.append_null();
+                } else {
+                    b.append_value(fmt.value(i).to_string());
+                }
+            }
+            fields.push(Field::new(f.name(), DataType::Utf8, true));
+            columns.push(Arc::new(b.finish()));
+        } else {
+            fields.push(f.as_ref().clone());
+            columns.push(col.clone());
+        }
+    }
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+}

@@ -1,20 +1,20 @@
 -- Lifetime value and churn risk of every customer in customer_segments, one row per customer.
 -- A BG/NBD model (purchase days; time in days) and a Gamma-Gamma spend model are fitted over all
--- customers at query time (bgnbd_fit, gamma_gamma_fit: equal to lifetimes' BetaGeoFitter and
--- GammaGammaFitter). Columns: p_alive = probability the customer is still active, churn_risk =
--- 1 - p_alive, expected_purchases_90d / expected_purchases_365d = expected purchase days in the
--- next 90 / 365 days,
--- expected_spend = expected spend per purchase day (Gamma-Gamma; the population mean for one-time
--- buyers), clv_12m = expected net revenue over the next 12 months discounted at 1 % a month
--- (lifetimes' customer_lifetime_value; revenue, not margin), value_segment = 'high' for the top 20 %
--- of clv_12m, 'medium' for the next 30 %, 'low' for the rest (NTILE(10) on clv_12m, ties broken
--- by customer_id), value_rank = 1 for the most valuable customer, churn_band = 'high' (churn_risk
--- >= 0.5), 'medium' (>= 0.2) or 'low', plus the RFM segment and cluster_id of customer_segments and a
+-- customers at query time (bgnbd_fit; gamma_gamma_fit on the repeat customers with a positive
+-- spend): equal to lifetimes' BetaGeoFitter and GammaGammaFitter. Columns: p_alive = probability
+-- the customer is still active, churn_risk = 1 - p_alive, expected_purchases_90d /
+-- expected_purchases_365d = expected purchase days in the next 90 / 365 days, expected_spend =
+-- expected spend per purchase day (Gamma-Gamma; the population mean for one-time buyers),
+-- clv_12m = expected net revenue over the next 12 months discounted at 1 % a month (lifetimes'
+-- customer_lifetime_value; revenue, not margin), value_segment = 'high' for the top 20 % of
+-- clv_12m, 'medium' for the next 30 %, 'low' for the rest (NTILE(10) on clv_12m, ties broken by
+-- customer_id), value_rank = 1 for the most valuable customer, churn_band = 'high' (churn_risk >=
+-- 0.5), 'medium' (>= 0.2) or 'low', plus the RFM segment and cluster_id of customer_segments and a
 -- reason in plain words.
 CREATE VIEW customer_value AS
 WITH models AS (
     SELECT bgnbd_fit(frequency, recency, age) AS bg,
-           gamma_gamma_fit(frequency, monetary) AS gg
+           gamma_gamma_fit(frequency, monetary) FILTER (WHERE monetary > 0) AS gg
     FROM customer_segments
 ),
 scored AS (

@@ -81,7 +81,7 @@ SELECT
         CASE WHEN f.reject_rate IS NULL THEN ''
              ELSE concat(', ', CAST(round(100 * f.reject_rate, 1) AS VARCHAR), '% rejected') END,
         ' over ', CAST(f.received_orders AS VARCHAR), ' received orders. ',
-        CASE WHEN f.lead_time_rise > 0.05
+        CASE WHEN f.lead_time_rise > 0.1
              THEN concat('Lead times are rising (+', CAST(CAST(round(100 * f.lead_time_rise) AS BIGINT) AS VARCHAR),
                          '% over the history). ')
              ELSE '' END,

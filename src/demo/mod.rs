@@ -112,6 +112,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     };
     std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
     let pid = std::process::id();
+    remove_stale_temporaries(&parent, &name, pid);
     let tmp = parent.join(format!(".{name}.aisle-tmp-{pid}"));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)
@@ -150,6 +151,28 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         tables,
         elapsed: started.elapsed(),
     })
+}
+
+/// Remove temporary directories that an earlier, killed run left next to the dataset (only those of
+/// processes that are gone, so a concurrent run is left alone; where that cannot be told, none).
+fn remove_stale_temporaries(parent: &Path, name: &str, pid: u32) {
+    let prefix = format!(".{name}.aisle-tmp-");
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file_name = e.file_name().to_string_lossy().into_owned();
+        let Some(other) = file_name
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let gone = cfg!(target_os = "linux") && !Path::new(&format!("/proc/{other}")).exists();
+        if other != pid && gone {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Ok(true) when `out` holds an aisle dataset to replace, Ok(false) when it is absent or an empty

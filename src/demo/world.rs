@@ -1202,7 +1202,7 @@ impl World {
             };
             let digital_share = (rng.beta(0.7, 3.0) * youth).min(0.95);
             let app_share = if age < 40 { 0.75 } else { 0.4 };
-            let rate = rng.gamma(0.9, 0.13 / 0.9);
+            let rate = rng.gamma(0.9, 0.16 / 0.9);
             let dropout = rng.beta(0.9, 60.0);
             let basket_mult = rng.gamma(2.5, 1.0 / 2.5);
             let cat_w: Vec<f64> = (0..self.n_categories)

@@ -34,8 +34,11 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "promo_uplift_paired(actual, baseline[, level])",
     )
     .with_sql_example(
-        "SELECT sku_id, promo_uplift_paired(units, baseline_units)['uplift']\n\
-         FROM promo_days_with_forecast GROUP BY sku_id;",
+        "-- one row per promotion day: units sold and a baseline forecast for that day\n\
+         SELECT u['uplift'], u['lo'], u['hi']\n\
+         FROM (SELECT promo_uplift_paired(actual, baseline) AS u\n\
+         \x20     FROM (VALUES (30, 20.5), (28, 21.0), (35, 22.4), (31, 20.9)) AS t(actual, baseline));\n\
+         -- 1.462 | 1.316 | 1.624",
     )
     .with_argument(
         "actual",

@@ -12,9 +12,9 @@ use crate::udfs::docs::SECTION_FORECAST;
 use crate::udfs::{as_f64, invalid_arg, opt_f64, to_arrays};
 
 /// Syntetos–Boylan cut-offs (Syntetos, Boylan & Croston 2005): average inter-demand interval
-/// 1.32 and squared coefficient of variation of non-zero demand 0.49.
-const ADI_CUTOFF: f64 = 1.32;
-const CV2_CUTOFF: f64 = 0.49;
+/// 1.32 and squared coefficient of variation of non-zero demand 0.49 — the ones the forecast
+/// models' classification (and `demand_profile`, method `auto`) use.
+use crate::models::forecast::classify::{ADI_CUTOFF, CV2_CUTOFF};
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
@@ -22,8 +22,8 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "Classifies a demand pattern by the Syntetos–Boylan scheme from its average inter-demand \
          interval (ADI) and the squared coefficient of variation of its non-zero demands (CV²): \
          'smooth' (ADI < 1.32, CV² < 0.49), 'erratic' (ADI < 1.32, CV² >= 0.49), 'intermittent' \
-         (ADI >= 1.32, CV² < 0.49) or 'lumpy' (ADI >= 1.32, CV² >= 0.49). Returns NULL when \
-         either argument is NULL. NaN, infinite, negative values and ADI < 1 are errors \
+         (ADI >= 1.32, CV² < 0.49) or 'lumpy' (ADI >= 1.32, CV² >= 0.49) — the classes demand_profile and forecast's \
+         method auto use. Returns NULL when either argument is NULL. NaN, infinite, negative values and ADI < 1 are errors \
          (SQLSTATE 22023): ADI is at least 1 by definition.",
         "demand_class(adi, cv2)",
     )

@@ -151,6 +151,25 @@ impl TimeAxis {
         }
     }
 
+    /// A step for people: `1 day(s)`, `7 day(s)`, `2 hour(s)`, `3 period(s)`.
+    pub fn step_text(&self, step: i64) -> String {
+        if matches!(self, TimeAxis::Int) {
+            return format!("{step} period(s)");
+        }
+        if let Some(d) = self.ticks_per_day()
+            && step % d == 0
+        {
+            return format!("{} day(s)", step / d);
+        }
+        let per_s = self.ticks_per_second().unwrap_or(1);
+        for (unit, secs) in [("hour", 3_600), ("minute", 60), ("second", 1)] {
+            if step % (per_s * secs) == 0 {
+                return format!("{} {unit}(s)", step / (per_s * secs));
+            }
+        }
+        format!("{step} tick(s)")
+    }
+
     /// Parses the `freq` option into ticks: `auto` (None), an integer (ticks of the axis: days
     /// for DATE, periods for integers), or a count and a unit (`7 days`, `1 week`, `1h`,
     /// `15 minutes`, `day`, `week`, `hour`, `minute`, `second`).
@@ -309,8 +328,9 @@ pub(super) fn prepare(
     let span = (last_row - first) / step + 1;
     if span > MAX_PERIODS {
         return Err(format!(
-            "it spans {span} periods of {step} tick(s) between {} and {}, more than {MAX_PERIODS}; \
+            "it spans {span} periods of {} between {} and {}, more than {MAX_PERIODS}; \
              check the freq option",
+            axis.step_text(step),
             axis.format(first),
             axis.format(last_row)
         ));
@@ -330,13 +350,9 @@ pub(super) fn prepare(
                 "the dates are irregular; set the freq option or aggregate to a regular calendar"
             };
             return Err(format!(
-                "ds {} is not on the grid of {} every {step} tick(s) from {}: {hint}",
+                "ds {} is not on the grid of one period every {} from {}: {hint}",
                 axis.format(rows.ds[i]),
-                if matches!(axis, TimeAxis::Int) {
-                    "periods"
-                } else {
-                    "dates"
-                },
+                axis.step_text(step),
                 axis.format(first),
             ));
         }
@@ -497,5 +513,7 @@ mod tests {
         assert!(TimeAxis::Int.parse_freq("1 day").is_err());
         assert_eq!(TimeAxis::Date32.format(19_723), "2024-01-01");
         assert_eq!(ts.format(3_600_000_000), "1970-01-01 01:00:00");
+        assert_eq!(ts.step_text(7_200_000_000), "2 hour(s)");
+        assert_eq!(TimeAxis::Date32.step_text(7), "7 day(s)");
     }
 }
