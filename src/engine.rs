@@ -82,7 +82,10 @@ fn base_session_config(target_partitions: usize) -> SessionConfig {
         // DataFusion 55.2 pushes struct field access of a function result below a WHERE, so
         // our functions would run on (and fail for) rows the filter removes; pinned in
         // tests/sql/inventory_conventions.slt.
-        .set_bool("datafusion.optimizer.enable_leaf_expression_pushdown", false)
+        .set_bool(
+            "datafusion.optimizer.enable_leaf_expression_pushdown",
+            false,
+        )
 }
 
 impl Engine {

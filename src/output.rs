@@ -34,7 +34,7 @@ pub fn write_batches(
                 .with_header(true)
                 .build(out);
             for b in batches {
-                w.write(b)?;
+                w.write(&nested_as_text(b)?)?;
             }
         }
         OutputFormat::Json => {
@@ -53,12 +53,17 @@ pub fn write_batches(
 fn nested_as_text(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
     use std::sync::Arc;
 
-    use datafusion::arrow::array::{ArrayRef, StringBuilder};
+    use datafusion::arrow::array::{Array, ArrayRef, StringBuilder};
     use datafusion::arrow::datatypes::{DataType, Field, Schema};
     use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
     let is_nested = |t: &DataType| t.is_nested();
-    if !batch.schema().fields().iter().any(|f| is_nested(f.data_type())) {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| is_nested(f.data_type()))
+    {
         return Ok(batch.clone());
     }
     let mut fields = Vec::new();
@@ -81,5 +86,36 @@ fn nested_as_text(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
             columns.push(col.clone());
         }
     }
-    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{Array, Int64Array, ListArray};
+    use datafusion::arrow::datatypes::{Field, Int64Type, Schema};
+
+    use super::*;
+
+    #[test]
+    fn csv_prints_lists_as_text() {
+        let list = ListArray::from_iter_primitive::<Int64Type, _, _>(vec![
+            Some(vec![Some(1), Some(2)]),
+            None,
+        ]);
+        let n = Int64Array::from(vec![3, 4]);
+        let schema = Schema::new(vec![
+            Field::new("a", list.data_type().clone(), true),
+            Field::new("n", n.data_type().clone(), false),
+        ]);
+        let batch =
+            RecordBatch::try_new(Arc::new(schema), vec![Arc::new(list), Arc::new(n)]).unwrap();
+        let mut out = Vec::new();
+        write_batches(&mut out, &[batch], OutputFormat::Csv).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "a,n\n\"[1, 2]\",3\n,4\n");
+    }
 }

@@ -409,6 +409,17 @@ impl World {
             }
         }
         self.season_curve = curves;
+        // Black Friday (the day after the fourth Thursday of November) through Cyber Monday
+        let black_friday: Vec<usize> = [2023, 2024]
+            .iter()
+            .filter_map(|y| {
+                chrono::NaiveDate::from_weekday_of_month_opt(*y, 11, chrono::Weekday::Thu, 4)
+            })
+            .flat_map(|thu| {
+                let fri = (thu - calendar::start_date()).num_days() as usize + 1;
+                fri..fri + 4
+            })
+            .collect();
         self.chain_store = vec![1.0; N_DAYS];
         self.chain_digital = vec![1.0; N_DAYS];
         for d in 0..N_DAYS {
@@ -429,15 +440,15 @@ impl World {
                 1.15
             } else if m == 1 && day == 1 {
                 0.55
-            } else if m == 11 && (24..=27).contains(&day) {
-                1.15 // Black Friday weekend
+            } else if black_friday.contains(&d) {
+                1.15
             } else if easter_sat.contains(&d) {
                 1.25
             } else {
                 1.0
             };
             self.chain_store[d] = base * hol;
-            let dig_hol = if m == 11 && (24..=27).contains(&day) {
+            let dig_hol = if black_friday.contains(&d) {
                 1.6
             } else {
                 hol.max(if hol == 0.0 { 0.0 } else { 0.9 })
