@@ -48,7 +48,7 @@ pub struct GenerateReport {
 /// The marker file that identifies an aisle dataset directory.
 pub const MARKER_FILE: &str = "_aisle_dataset.json";
 /// Bumped whenever the generated data changes for a given seed and scale.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 /// Directory (inside the dataset) of the simulation's ground truth; not in the catalog.
 pub const TRUTH_DIR: &str = "_truth";
 /// First and last day of the calendar.

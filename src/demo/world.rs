@@ -30,14 +30,17 @@ impl Counts {
     pub fn for_scale(scale: f64) -> Counts {
         let root = scale.sqrt();
         let r = |x: f64| x.round() as usize;
+        let skus = r(300.0 * scale).max(24);
+        // below the SKU floor, customers and suppliers follow the SKU count
+        let effective = scale.max(skus as f64 / 300.0);
         Counts {
             regions: r(4.0 * root).clamp(4, names::REGIONS.len() * 8),
             regular_stores: r(12.0 * root).max(12),
             dark_stores: r(2.0 * root).max(2),
             dcs: r(2.0 * root).max(2),
-            skus: r(300.0 * scale).max(24),
-            customers: r(10_000.0 * scale).max(100),
-            suppliers: r(30.0 * scale).max(9),
+            skus,
+            customers: r(10_000.0 * effective).max(100),
+            suppliers: r(30.0 * effective).max(9),
             ranging: (1.0 / root).min(1.0),
         }
     }

@@ -16,6 +16,15 @@ run() { # name expected-substring psql-args...
     fail=$((fail+1)); echo "FAILED  $name"; echo "$out" | head -20
   fi
 }
+run_err() { # name expected-substring psql-args...: the command must fail and print the substring
+  local name=$1 want=$2; shift 2
+  local out
+  if ! out=$(psql -X -v ON_ERROR_STOP=1 "$CONN" "$@" 2>&1) && [[ $out == *"$want"* ]]; then
+    pass=$((pass+1)); echo "ok      $name"
+  else
+    fail=$((fail+1)); echo "FAILED  $name"; echo "$out" | head -20
+  fi
+}
 run "select"        "1"            -Atc "SELECT 1"
 run "version"       "PostgreSQL 16" -Atc "SELECT version()"
 run "\\l"           "aisle"        -c '\l'
@@ -25,6 +34,6 @@ run "\\dv"          ""             -c '\dv'
 run "\\df"          "Schema"       -c '\df'
 run "\\conninfo"    "You are connected" -c '\conninfo'
 run "FETCH_COUNT"   "999"          -v FETCH_COUNT=100 -Atc "SELECT value FROM range(1000)"
-run "error code"    "42P01"        -v VERBOSITY=verbose -c "SELECT * FROM no_such_table" || true
+run_err "error code" "42P01"       -v VERBOSITY=verbose -c "SELECT * FROM no_such_table"
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

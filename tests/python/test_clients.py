@@ -10,9 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Checks known not to pass yet, each with the reason. A strict expectation: when one starts
 # passing, this test fails so the entry gets removed.
-KNOWN_FAILING = {
-    "sqlalchemy inspect + pandas": "SQLAlchemy's inspect() sends LIKE ... ESCAPE '/', not yet rewritten",
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 
 def test_client_suite(aisle, tmp_path):
