@@ -14,7 +14,7 @@ use aisle::views::ViewSource;
 mod serve_cmd;
 
 /// Written by `aisle generate` into every dataset it creates.
-pub const DEMO_MARKER: &str = "_aisle_dataset.json";
+pub const DEMO_MARKER: &str = aisle::demo::MARKER_FILE;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -267,9 +267,10 @@ pub fn engine_config(a: &EngineArgs, file: &ConfigFile) -> anyhow::Result<Engine
 fn print_generate_report(out: &std::path::Path, r: &aisle::demo::GenerateReport) {
     let mut total_rows = 0u64;
     let mut total_bytes = 0u64;
-    println!("{:<24} {:>12} {:>12}", "table", "rows", "bytes");
+    let width = r.tables.iter().map(|t| t.0.len()).max().unwrap_or(5).max(5);
+    println!("{:<width$} {:>12} {:>12}", "table", "rows", "bytes");
     for (name, rows, bytes) in &r.tables {
-        println!("{name:<24} {rows:>12} {bytes:>12}");
+        println!("{name:<width$} {rows:>12} {bytes:>12}");
         total_rows += rows;
         total_bytes += bytes;
     }
