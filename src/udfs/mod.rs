@@ -14,6 +14,7 @@ use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 
 mod args;
 pub mod customer;
+pub mod declarative;
 pub mod docs;
 pub mod forecast;
 pub mod inventory;

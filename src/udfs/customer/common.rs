@@ -18,6 +18,7 @@
 //!   constants; a `NULL` option gives a `NULL` result.
 //! * Wrong argument count: 42883; wrong argument type: 42804 — both at planning time. Model
 //!   errors keep the SQLSTATE of [`CustomerError::sqlstate`].
+use std::borrow::Cow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, LazyLock};
@@ -34,17 +35,22 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, Documentation, ScalarFunctionArgs,
-    ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, ScalarFunctionArgs, Signature,
 };
 use datafusion::physical_expr::expressions::Literal;
 
 use super::to_sql_error;
-use crate::error::{SqlError, codes};
+use crate::error::SqlError;
+#[cfg(test)]
+use crate::error::codes;
 use crate::models::customer::CustomerError;
-
-/// SQLSTATE 42804 datatype_mismatch.
-pub(super) const DATATYPE_MISMATCH: &str = "42804";
+pub(super) use crate::udfs::declarative::f64_list_type;
+use crate::udfs::declarative::{self, ArgKind, DeclarativeUdf, Family, ParamDefault};
+#[cfg(test)]
+use crate::udfs::declarative::{DATATYPE_MISMATCH, call_shape};
+use crate::udfs::declarative::{
+    check_types, coerce, is_number, is_number_list, is_text, list_item, signature,
+};
 
 /// Threads a model may use inside one evaluation. Results never depend on it.
 pub(super) fn model_threads() -> usize {
@@ -116,12 +122,7 @@ pub(super) enum DefaultValue {
 }
 
 /// One parameter of a function.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Param {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub default: DefaultValue,
-}
+pub(super) type Param = declarative::Param<Kind, DefaultValue>;
 
 impl Param {
     pub const fn num(name: &'static str) -> Param {
@@ -189,10 +190,6 @@ impl Param {
     }
 }
 
-pub(super) fn f64_list_type() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)))
-}
-
 pub(super) fn i64_list_type() -> DataType {
     DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true)))
 }
@@ -206,32 +203,8 @@ pub(super) fn list_of(item: DataType) -> DataType {
     DataType::List(Arc::new(Field::new_list_field(item, true)))
 }
 
-fn is_number(t: &DataType) -> bool {
-    t.is_numeric() || matches!(t, DataType::Null)
-}
-
 fn is_integer(t: &DataType) -> bool {
     t.is_integer() || matches!(t, DataType::Null)
-}
-
-fn is_text(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
-    )
-}
-
-fn list_item(t: &DataType) -> Option<&DataType> {
-    match t {
-        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
-            Some(f.data_type())
-        }
-        _ => None,
-    }
-}
-
-fn is_number_list(t: &DataType) -> bool {
-    matches!(t, DataType::Null) || list_item(t).is_some_and(is_number)
 }
 
 fn is_integer_list(t: &DataType) -> bool {
@@ -279,80 +252,21 @@ fn kind_label(k: Kind) -> &'static str {
     }
 }
 
-/// Number of required (leading) parameters.
-fn required(params: &[Param]) -> usize {
-    params
-        .iter()
-        .take_while(|p| p.default == DefaultValue::Required)
-        .count()
-}
-
-/// `name(a, b[, c, d])`, for error messages.
-pub(super) fn call_shape(name: &str, params: &[Param]) -> String {
-    let req = required(params);
-    let mut s = format!("{name}(");
-    for (i, p) in params.iter().enumerate() {
-        if i == req {
-            s.push('[');
+impl ArgKind for Kind {
+    fn coerce(self, t: &DataType) -> Option<DataType> {
+        match self {
+            Kind::Num if is_number(t) => Some(DataType::Float64),
+            Kind::Int if is_integer(t) => Some(DataType::Int64),
+            Kind::Bool if t == &DataType::Boolean || is_number(t) => Some(DataType::Boolean),
+            Kind::Text if is_text(t) => Some(DataType::Utf8),
+            Kind::NumList if is_number_list(t) => Some(f64_list_type()),
+            Kind::IntList if is_integer_list(t) => Some(i64_list_type()),
+            _ => None,
         }
-        if i > 0 {
-            s.push_str(", ");
-        }
-        s.push_str(p.name);
     }
-    if req < params.len() {
-        s.push(']');
-    }
-    s.push(')');
-    s
-}
 
-/// A `user_defined` signature with parameter names, so named notation works and our own
-/// coercion decides what each argument becomes.
-pub(super) fn signature(params: &[Param]) -> Signature {
-    Signature::user_defined(Volatility::Immutable)
-        .with_parameter_names(params.iter().map(|p| p.name).collect())
-        .expect("user-defined signatures accept parameter names")
-}
-
-/// Lenient coercion: every argument that can become what its parameter needs is mapped to the
-/// canonical type; anything else is left as it is, so that [`check_types`] (called from
-/// `return_type`) raises an error with a SQLSTATE.
-pub(super) fn coerce(params: &[Param], arg_types: &[DataType]) -> Vec<DataType> {
-    arg_types
-        .iter()
-        .enumerate()
-        .map(|(i, t)| match params.get(i).map(|p| p.kind) {
-            Some(Kind::Num) if is_number(t) => DataType::Float64,
-            Some(Kind::Int) if is_integer(t) => DataType::Int64,
-            Some(Kind::Bool) if t == &DataType::Boolean || is_number(t) => DataType::Boolean,
-            Some(Kind::Text) if is_text(t) => DataType::Utf8,
-            Some(Kind::NumList) if is_number_list(t) => f64_list_type(),
-            Some(Kind::IntList) if is_integer_list(t) => i64_list_type(),
-            _ => t.clone(),
-        })
-        .collect()
-}
-
-/// Argument count and types, raised as SqlErrors (42883 / 42804).
-pub(super) fn check_types(name: &str, params: &[Param], arg_types: &[DataType]) -> Result<()> {
-    let req = required(params);
-    let n = arg_types.len();
-    if n < req || n > params.len() {
-        let count = if req == params.len() {
-            format!("{req}")
-        } else {
-            format!("{req} to {}", params.len())
-        };
-        return Err(SqlError::new(
-            codes::UNDEFINED_FUNCTION,
-            format!("{name} takes {count} arguments, got {n}"),
-        )
-        .with_hint(format!("call it as {}", call_shape(name, params)))
-        .into_df());
-    }
-    for (p, t) in params.iter().zip(arg_types) {
-        let ok = match p.kind {
+    fn accepts(self, t: &DataType) -> bool {
+        match self {
             Kind::Num => is_number(t),
             Kind::Int => is_integer(t),
             Kind::Bool => t == &DataType::Boolean || is_number(t),
@@ -360,21 +274,18 @@ pub(super) fn check_types(name: &str, params: &[Param], arg_types: &[DataType]) 
             Kind::NumList => is_number_list(t),
             Kind::IntList => is_integer_list(t),
             Kind::Model(m) => is_model(t, m),
-        };
-        if !ok {
-            return Err(SqlError::new(
-                DATATYPE_MISMATCH,
-                format!(
-                    "{name}: argument {} must be {}, got {t}",
-                    p.name,
-                    kind_label(p.kind)
-                ),
-            )
-            .with_hint(format!("call it as {}", call_shape(name, params)))
-            .into_df());
         }
     }
-    Ok(())
+
+    fn label(self) -> Cow<'static, str> {
+        kind_label(self).into()
+    }
+}
+
+impl ParamDefault for DefaultValue {
+    fn is_required(&self) -> bool {
+        *self == DefaultValue::Required
+    }
 }
 
 /// The model error `e`, as raised by function `func`.
@@ -641,87 +552,22 @@ pub(super) fn map_runs<K: PartialEq + Clone>(
 // The scalar UDF
 // ---------------------------------------------------------------------------------------------
 
-/// The kernel of a scalar function: the filled-in arguments in, one result array out.
-pub(super) type Kernel = fn(&Inputs) -> Result<ArrayRef>;
+/// The customer family of table-driven scalar functions.
+pub(super) struct Customer;
+
+impl Family for Customer {
+    const UDF_NAME: &'static str = "CustomerUdf";
+    type Kind = Kind;
+    type Default = DefaultValue;
+    type Inputs = Inputs;
+    fn inputs(name: &'static str, params: &[Param], args: &ScalarFunctionArgs) -> Result<Inputs> {
+        Inputs::new(name, params, args)
+    }
+}
 
 /// The single `ScalarUDFImpl` behind every scalar function of the family. Each function file
 /// supplies its name, parameters, return type, documentation and kernel.
-pub(super) struct CustomerUdf {
-    name: &'static str,
-    params: &'static [Param],
-    signature: Signature,
-    return_type: DataType,
-    doc: &'static LazyLock<Documentation>,
-    kernel: Kernel,
-}
-
-impl CustomerUdf {
-    pub fn new(
-        name: &'static str,
-        params: &'static [Param],
-        return_type: DataType,
-        doc: &'static LazyLock<Documentation>,
-        kernel: Kernel,
-    ) -> ScalarUDF {
-        ScalarUDF::new_from_impl(CustomerUdf {
-            name,
-            params,
-            signature: signature(params),
-            return_type,
-            doc,
-            kernel,
-        })
-    }
-}
-
-impl fmt::Debug for CustomerUdf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CustomerUdf")
-            .field("name", &self.name)
-            .finish()
-    }
-}
-
-impl PartialEq for CustomerUdf {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-            && self.signature == other.signature
-            && self.return_type == other.return_type
-    }
-}
-
-impl Eq for CustomerUdf {}
-
-impl Hash for CustomerUdf {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-        self.signature.hash(state);
-        self.return_type.hash(state);
-    }
-}
-
-impl ScalarUDFImpl for CustomerUdf {
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        Ok(coerce(self.params, arg_types))
-    }
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        check_types(self.name, self.params, arg_types)?;
-        Ok(self.return_type.clone())
-    }
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let inputs = Inputs::new(self.name, self.params, &args)?;
-        Ok(ColumnarValue::Array((self.kernel)(&inputs)?))
-    }
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(LazyLock::force(self.doc))
-    }
-}
+pub(super) type CustomerUdf = DeclarativeUdf<Customer>;
 
 // ---------------------------------------------------------------------------------------------
 // The aggregate UDF: collect the rows of a group, fit at the end

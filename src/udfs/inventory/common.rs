@@ -14,9 +14,8 @@
 //! * A `NULL` argument gives a `NULL` result for that row. NaN, infinite and out-of-range values
 //!   are errors with SQLSTATE 22023 naming the argument, the valid range and the value.
 //! * Wrong argument count: 42883; wrong argument type: 42804 — both at planning time.
-use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, LazyLock};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Array, Float64Builder, Int64Builder, ListArray, StringArray,
@@ -27,18 +26,18 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Fields, Float64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-    Volatility,
-};
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
 
 use super::to_sql_error;
-use crate::error::{SqlError, codes};
+#[cfg(test)]
+use crate::error::SqlError;
 use crate::models::inventory::InventoryError;
 use crate::udfs::as_f64;
-
-/// SQLSTATE 42804 datatype_mismatch.
-const DATATYPE_MISMATCH: &str = "42804";
+pub(super) use crate::udfs::declarative::f64_list_type;
+use crate::udfs::declarative::{self, ArgKind, DeclarativeUdf, Family, ParamDefault};
+#[cfg(test)]
+use crate::udfs::declarative::{DATATYPE_MISMATCH, call_shape, check_types, coerce};
+use crate::udfs::declarative::{is_number, is_number_list, is_text};
 
 /// What an argument holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,12 +63,7 @@ pub(super) enum DefaultValue {
 }
 
 /// One parameter of a function.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Param {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub default: DefaultValue,
-}
+pub(super) type Param = declarative::Param<Kind, DefaultValue>;
 
 impl Param {
     pub const fn num(name: &'static str) -> Param {
@@ -123,32 +117,6 @@ impl Param {
     }
 }
 
-/// `List<Float64>` with nullable elements, the list type every list parameter is read as.
-pub(super) fn f64_list_type() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)))
-}
-
-fn is_number(t: &DataType) -> bool {
-    t.is_numeric() || matches!(t, DataType::Null)
-}
-
-fn is_text(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
-    )
-}
-
-fn is_number_list(t: &DataType) -> bool {
-    match t {
-        DataType::Null => true,
-        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
-            is_number(f.data_type())
-        }
-        _ => false,
-    }
-}
-
 /// The fields of the structs in a `List<Struct>` / `LargeList<Struct>`, if `t` is one.
 pub(super) fn struct_list_fields(t: &DataType) -> Option<&Fields> {
     match t {
@@ -184,85 +152,20 @@ fn kind_label(k: Kind) -> String {
     }
 }
 
-/// Number of required (leading) parameters.
-fn required(params: &[Param]) -> usize {
-    params
-        .iter()
-        .take_while(|p| p.default == DefaultValue::Required)
-        .count()
-}
-
-/// `name(a, b[, c, d])`, for error messages.
-pub(super) fn call_shape(name: &str, params: &[Param]) -> String {
-    let req = required(params);
-    let mut s = format!("{name}(");
-    for (i, p) in params.iter().enumerate() {
-        if i == req {
-            s.push('[');
+impl ArgKind for Kind {
+    fn coerce(self, t: &DataType) -> Option<DataType> {
+        match self {
+            Kind::Num if is_number(t) => Some(DataType::Float64),
+            Kind::Text if is_text(t) => Some(DataType::Utf8),
+            Kind::NumList if is_number_list(t) => Some(f64_list_type()),
+            Kind::NumListOrField(_) if is_number_list(t) => Some(f64_list_type()),
+            Kind::StructList if t == &DataType::Null => Some(f64_list_type()),
+            _ => None,
         }
-        if i > 0 {
-            s.push_str(", ");
-        }
-        s.push_str(p.name);
     }
-    if req < params.len() {
-        s.push(']');
-    }
-    s.push(')');
-    s
-}
 
-/// Parameter names for `Signature::with_parameter_names`.
-pub(super) fn names(params: &[Param]) -> Vec<&'static str> {
-    params.iter().map(|p| p.name).collect()
-}
-
-/// A `user_defined` signature with parameter names, so named notation works and our own
-/// coercion decides what each argument becomes.
-pub(super) fn signature(params: &[Param]) -> Signature {
-    Signature::user_defined(Volatility::Immutable)
-        .with_parameter_names(names(params))
-        .expect("user-defined signatures accept parameter names")
-}
-
-/// Lenient coercion: every argument that can become what its parameter needs is mapped to the
-/// canonical type (`Float64`, `Utf8`, `List<Float64>`); anything else is left as it is, so that
-/// [`check_types`] (called from `return_type`) can raise an error with a SQLSTATE — DataFusion
-/// turns errors from `coerce_types` into untyped text.
-pub(super) fn coerce(params: &[Param], arg_types: &[DataType]) -> Vec<DataType> {
-    arg_types
-        .iter()
-        .enumerate()
-        .map(|(i, t)| match params.get(i).map(|p| p.kind) {
-            Some(Kind::Num) if is_number(t) => DataType::Float64,
-            Some(Kind::Text) if is_text(t) => DataType::Utf8,
-            Some(Kind::NumList) if is_number_list(t) => f64_list_type(),
-            Some(Kind::NumListOrField(_)) if is_number_list(t) => f64_list_type(),
-            Some(Kind::StructList) if t == &DataType::Null => f64_list_type(),
-            _ => t.clone(),
-        })
-        .collect()
-}
-
-/// Argument count and types, raised as SqlErrors (42883 / 42804).
-pub(super) fn check_types(name: &str, params: &[Param], arg_types: &[DataType]) -> Result<()> {
-    let req = required(params);
-    let n = arg_types.len();
-    if n < req || n > params.len() {
-        let count = if req == params.len() {
-            format!("{req}")
-        } else {
-            format!("{req} to {}", params.len())
-        };
-        return Err(SqlError::new(
-            codes::UNDEFINED_FUNCTION,
-            format!("{name} takes {count} arguments, got {n}"),
-        )
-        .with_hint(format!("call it as {}", call_shape(name, params)))
-        .into_df());
-    }
-    for (p, t) in params.iter().zip(arg_types) {
-        let ok = match p.kind {
+    fn accepts(self, t: &DataType) -> bool {
+        match self {
             Kind::Num => is_number(t),
             Kind::Text => is_text(t),
             Kind::NumList => is_number_list(t),
@@ -270,21 +173,18 @@ pub(super) fn check_types(name: &str, params: &[Param], arg_types: &[DataType]) 
             Kind::StructList => {
                 is_struct_list_with(t, "yhat") || t == &f64_list_type() || t == &DataType::Null
             }
-        };
-        if !ok {
-            return Err(SqlError::new(
-                DATATYPE_MISMATCH,
-                format!(
-                    "{name}: argument {} must be {}, got {t}",
-                    p.name,
-                    kind_label(p.kind)
-                ),
-            )
-            .with_hint(format!("call it as {}", call_shape(name, params)))
-            .into_df());
         }
     }
-    Ok(())
+
+    fn label(self) -> Cow<'static, str> {
+        kind_label(self).into()
+    }
+}
+
+impl ParamDefault for DefaultValue {
+    fn is_required(&self) -> bool {
+        *self == DefaultValue::Required
+    }
 }
 
 /// The error of an inventory model, as raised by function `func`.
@@ -621,87 +521,22 @@ impl Inputs {
     }
 }
 
-/// The kernel of a scalar function: the filled-in arguments in, one result array out.
-pub(super) type Kernel = fn(&Inputs) -> Result<ArrayRef>;
+/// The inventory family of table-driven scalar functions.
+pub(super) struct Inventory;
+
+impl Family for Inventory {
+    const UDF_NAME: &'static str = "InventoryUdf";
+    type Kind = Kind;
+    type Default = DefaultValue;
+    type Inputs = Inputs;
+    fn inputs(name: &'static str, params: &[Param], args: &ScalarFunctionArgs) -> Result<Inputs> {
+        Inputs::new(name, params, args)
+    }
+}
 
 /// The single `ScalarUDFImpl` behind every scalar function of the family. Each function file
 /// supplies its name, parameters, return type, documentation and kernel.
-pub(super) struct InventoryUdf {
-    name: &'static str,
-    params: &'static [Param],
-    signature: Signature,
-    return_type: DataType,
-    doc: &'static LazyLock<Documentation>,
-    kernel: Kernel,
-}
-
-impl InventoryUdf {
-    pub fn new(
-        name: &'static str,
-        params: &'static [Param],
-        return_type: DataType,
-        doc: &'static LazyLock<Documentation>,
-        kernel: Kernel,
-    ) -> ScalarUDF {
-        ScalarUDF::new_from_impl(InventoryUdf {
-            name,
-            params,
-            signature: signature(params),
-            return_type,
-            doc,
-            kernel,
-        })
-    }
-}
-
-impl fmt::Debug for InventoryUdf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InventoryUdf")
-            .field("name", &self.name)
-            .finish()
-    }
-}
-
-impl PartialEq for InventoryUdf {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-            && self.signature == other.signature
-            && self.return_type == other.return_type
-    }
-}
-
-impl Eq for InventoryUdf {}
-
-impl Hash for InventoryUdf {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-        self.signature.hash(state);
-        self.return_type.hash(state);
-    }
-}
-
-impl ScalarUDFImpl for InventoryUdf {
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        Ok(coerce(self.params, arg_types))
-    }
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        check_types(self.name, self.params, arg_types)?;
-        Ok(self.return_type.clone())
-    }
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let inputs = Inputs::new(self.name, self.params, &args)?;
-        Ok(ColumnarValue::Array((self.kernel)(&inputs)?))
-    }
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(LazyLock::force(self.doc))
-    }
-}
+pub(super) type InventoryUdf = DeclarativeUdf<Inventory>;
 
 /// Column types of a struct result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
