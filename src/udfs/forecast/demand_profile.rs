@@ -33,10 +33,10 @@ static DOC: LazyLock<Documentation> =
         "demand_profile(ds, y[, options[, available]])",
     )
     .with_sql_example(
-        "SELECT p['class'] AS class, count(*) AS series\n\
-         FROM (SELECT sku_id, store_id, demand_profile(date, units, '', NOT stockout) AS p\n\
-               FROM daily_sales GROUP BY sku_id, store_id)\n\
-         GROUP BY 1 ORDER BY 2 DESC;",
+        r#"SELECT p['class'] AS class, count(*) AS series
+FROM (SELECT sku_id, store_id, demand_profile(date, units, '', NOT stockout) AS p
+      FROM daily_sales GROUP BY sku_id, store_id)
+GROUP BY 1 ORDER BY 2 DESC;"#,
     )
     .with_argument("ds", "Period of the row: a DATE, a TIMESTAMP or an integer period index.")
     .with_argument("y", "Demand of the period; NULL/NaN = missing.")

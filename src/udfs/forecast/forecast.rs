@@ -59,7 +59,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
              DATEs) and has the type of the ds argument (integers become BIGINT); yhat is the \
              point forecast (the model's mean); yhat_lo/hi_80 and _95 are the central 80 % and \
              95 % prediction intervals; model names the fitted model (e.g. ETS(A,N,A), \
-             TSB(0.2,0.2), SeasonalNaive(7); ' (fallback)' is appended when the requested method \
+             TSB, SeasonalNaive(7), WindowAverage(7); ' (fallback)' is appended when the requested method \
              needed more data and a simple rule was used); quantiles is a list of \
              {{p, value}} for the probabilities asked for with the quantiles option (empty \
              otherwise); read any of them with forecast_quantile(list, p). Turn the list into \
@@ -69,9 +69,10 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
              unnest(array_repeat(sku_id, array_length(fc))) next to unnest(fc), as the \
              demand_forecast view does, or use forecast_table. {SERIES_RULES} Result NULL: for a \
              group without rows with a ds, a series whose values are all missing, or a NULL \
-             horizon. Short series: method auto never fails for length (it falls back to naive \
-             or a window average and says so in model); a named method falls back the same \
-             way unless fallback = false, which makes too-short series an error. horizon must \
+             horizon. Short series: method auto never fails for length (a series too short to \
+             classify gets naive or a window average); a named method that needs more data \
+             falls back to the same rule (model ends in ' (fallback)') unless fallback = \
+             false, which makes a too-short series an error. horizon must \
              be a constant between 1 and 10000 (else 22023); options and horizon must be \
              constants. Every model error is SQLSTATE 22023 (22000 for a numerical failure) and \
              names the function, the series (rows, first and last ds) and the fix. \
@@ -82,13 +83,14 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "forecast(ds, y, horizon[, options[, available]])",
     )
     .with_sql_example(
-        "SELECT sku_id, store_id, f['ds'] AS ds, f['yhat'] AS yhat, f['yhat_lo_80'], f['yhat_hi_80'], f['model']\n\
-         FROM (SELECT unnest(array_repeat(sku_id, array_length(fc))) AS sku_id,\n\
-                      unnest(array_repeat(store_id, array_length(fc))) AS store_id,\n\
-                      unnest(fc) AS f\n\
-               FROM (SELECT sku_id, store_id,\n\
-                            forecast(date, units, 28, 'method=auto', NOT stockout) AS fc\n\
-                     FROM daily_sales GROUP BY sku_id, store_id));",
+        r#"SELECT sku_id, store_id, f['ds'] AS ds, f['yhat'] AS yhat,
+       f['yhat_lo_80'] AS lo80, f['yhat_hi_80'] AS hi80, f['model'] AS model
+FROM (SELECT unnest(array_repeat(sku_id, array_length(fc))) AS sku_id,
+             unnest(array_repeat(store_id, array_length(fc))) AS store_id,
+             unnest(fc) AS f
+      FROM (SELECT sku_id, store_id,
+                   forecast(date, units, 28, 'method=auto', NOT stockout) AS fc
+            FROM daily_sales GROUP BY sku_id, store_id));"#,
     )
     .with_argument(
         "ds",

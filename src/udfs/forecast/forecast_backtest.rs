@@ -46,10 +46,10 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "forecast_backtest(ds, y, horizon[, options[, available]])",
     )
     .with_sql_example(
-        "SELECT sku_id, store_id, b['model'], b['mase'], b['wape'], b['coverage_80']\n\
-         FROM (SELECT sku_id, store_id,\n\
-                      forecast_backtest(date, units, 28, 'folds=3, step=28', NOT stockout) AS b\n\
-               FROM daily_sales GROUP BY sku_id, store_id);",
+        r#"SELECT sku_id, store_id, b['model'], b['mase'], b['wape'], b['coverage_80']
+FROM (SELECT sku_id, store_id,
+             forecast_backtest(date, units, 28, 'folds=3, step=28', NOT stockout) AS b
+      FROM daily_sales GROUP BY sku_id, store_id);"#,
     )
     .with_argument(
         "ds",

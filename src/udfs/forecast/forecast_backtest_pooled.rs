@@ -37,10 +37,11 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "forecast_backtest_pooled(backtest)",
     )
     .with_sql_example(
-        "SELECT t['series'], t['mae'], t['mase'], t['wape'], t['bias'], t['coverage_80'], t['coverage_95']\n\
-         FROM (SELECT forecast_backtest_pooled(b) AS t\n\
-               FROM (SELECT forecast_backtest(date, units, 28, '', NOT stockout) AS b\n\
-                     FROM daily_sales GROUP BY sku_id, store_id));",
+        r#"SELECT t['series'], t['mae'], t['mase'], t['wape'], t['bias'],
+       t['coverage_80'], t['coverage_95']
+FROM (SELECT forecast_backtest_pooled(b) AS t
+      FROM (SELECT forecast_backtest(date, units, 28, '', NOT stockout) AS b
+            FROM daily_sales GROUP BY sku_id, store_id));"#,
     )
     .with_argument(
         "backtest",

@@ -49,8 +49,10 @@ pub(super) static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "forecast_backtest_table(table, id_cols, ds_col, y_col, horizon[, options])",
     )
     .with_sql_example(
-        "SELECT store_id, avg(mase) FROM forecast_backtest_table('daily_sales', 'sku_id, store_id',\n\
-         \x20   'date', 'units', 28, 'folds=2, available=NOT stockout') GROUP BY store_id;",
+        r#"SELECT store_id, avg(mase)
+FROM forecast_backtest_table('daily_sales', 'sku_id, store_id', 'date', 'units', 28,
+                             'folds=2, available=NOT stockout')
+GROUP BY store_id;"#,
     )
     .with_argument("table", "Table or view name, as text (or a bare identifier).")
     .with_argument("id_cols", "Columns that identify a series, comma-separated text; '' for none.")

@@ -45,9 +45,10 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "forecast_quantile(forecast, p)",
     )
     .with_sql_example(
-        "SELECT sku_id, store_id, forecast_quantile(fc, 0.95) AS q95\n\
-         FROM (SELECT sku_id, store_id, forecast(date, units, 14, 'quantiles=0.95', NOT stockout) AS fc\n\
-               FROM daily_sales WHERE sku_id = 1001 GROUP BY sku_id, store_id);",
+        r#"SELECT sku_id, store_id, forecast_quantile(fc, 0.95) AS q95
+FROM (SELECT sku_id, store_id,
+             forecast(date, units, 14, 'quantiles=0.95', NOT stockout) AS fc
+      FROM daily_sales WHERE sku_id = 1001 GROUP BY sku_id, store_id);"#,
     )
     .with_argument(
         "forecast",

@@ -46,9 +46,10 @@ pub(super) static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "forecast_table(table, id_cols, ds_col, y_col, horizon[, options])",
     )
     .with_sql_example(
-        "SELECT * FROM forecast_table('daily_sales', 'sku_id, store_id', 'date', 'units', 28,\n\
-         \x20                            'available=NOT stockout, quantiles=0.95')\n\
-         WHERE sku_id = 1001 ORDER BY store_id, ds;",
+        r#"SELECT *
+FROM forecast_table('daily_sales', 'sku_id, store_id', 'date', 'units', 28,
+                    'available=NOT stockout, quantiles=0.95')
+WHERE sku_id = 1001 ORDER BY store_id, ds;"#,
     )
     .with_argument(
         "table",

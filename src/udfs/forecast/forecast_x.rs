@@ -41,15 +41,16 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "forecast_x(ds, y, horizon, regressors[, options[, available]])",
     )
     .with_sql_example(
-        "-- history plus 7 future rows per series (y NULL, the planned promotion flag known;\n\
-         -- here: no promotion planned)\n\
-         SELECT sku_id, store_id, forecast_x(ds, y, 7, named_struct('promo', promo)) AS fc\n\
-         FROM (SELECT sku_id, store_id, date AS ds, CAST(units AS DOUBLE) AS y, CAST(promo AS DOUBLE) AS promo\n\
-               FROM daily_sales WHERE sku_id = 1001\n\
-               UNION ALL\n\
-               SELECT sku_id, store_id, date + INTERVAL '7 days', NULL, 0.0\n\
-               FROM daily_sales WHERE sku_id = 1001 AND date > DATE '2024-12-24')\n\
-         GROUP BY sku_id, store_id;",
+        r#"-- history plus 7 future rows per series (y NULL, the planned promotion
+-- flag known; here: no promotion planned)
+SELECT sku_id, store_id, forecast_x(ds, y, 7, named_struct('promo', promo)) AS fc
+FROM (SELECT sku_id, store_id, date AS ds, CAST(units AS DOUBLE) AS y,
+             CAST(promo AS DOUBLE) AS promo
+      FROM daily_sales WHERE sku_id = 1001
+      UNION ALL
+      SELECT sku_id, store_id, date + INTERVAL '7 days', NULL, 0.0
+      FROM daily_sales WHERE sku_id = 1001 AND date > DATE '2024-12-24')
+GROUP BY sku_id, store_id;"#,
     )
     .with_argument("ds", "Period of the row: a DATE, a TIMESTAMP or an integer period index.")
     .with_argument(
