@@ -11,15 +11,14 @@ fn main() {
     let mut out = String::from("&[\n");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let abs = std::fs::canonicalize(f).expect("view file path");
+        // The text itself, not include_str!(absolute path): the target directory is shared by
+        // clones at other paths (CI), and an absolute path would point into a clone that is gone.
+        let text = std::fs::read_to_string(f).expect("read view file");
         let name = f
             .file_name()
             .and_then(|n| n.to_str())
             .expect("utf-8 file name");
-        out.push_str(&format!(
-            "    ({name:?}, include_str!({:?})),\n",
-            abs.display().to_string()
-        ));
+        out.push_str(&format!("    ({name:?}, {text:?}),\n"));
     }
     out.push(']');
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("built_in_views.rs");

@@ -123,6 +123,7 @@ impl Engine {
         )
         .await?;
         let ctx = SessionContext::new_with_state(state);
+        crate::udfs::register_table_functions(&ctx);
         let mut tables = Vec::new();
         for t in loaded {
             ctx.register_table(t.meta.name.as_str(), t.provider)

@@ -169,7 +169,10 @@ async fn function_argument_errors_carry_a_sqlstate() {
 #[tokio::test]
 async fn docs_functions_md_is_current() {
     let md = aisle::udfs::docs::functions_markdown();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/functions.md");
+    let path = std::path::PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("docs/functions.md");
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         on_disk == md,

@@ -249,9 +249,14 @@ fn catalog_lists_exactly_the_generated_tables_and_columns() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("d");
     gen_at(&out, 0.05, 3);
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/demo.toml"))
-            .expect("read catalog/demo.toml");
+    let text = std::fs::read_to_string(
+        std::path::PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+        )
+        .join("catalog/demo.toml"),
+    )
+    .expect("read catalog/demo.toml");
     let cat: toml::Value = toml::from_str(&text).expect("catalog/demo.toml parses");
     assert_eq!(cat["catalog"]["name"].as_str(), Some("demo"));
     let tables = cat["table"].as_array().expect("[[table]] entries");

@@ -145,7 +145,10 @@ impl sqllogictest::AsyncDB for Db {
 #[tokio::test]
 async fn sqllogictest_files() {
     let engine = common::demo_engine().await;
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sql");
+    let dir = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("tests/sql");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("tests/sql")
         .filter_map(|e| e.ok().map(|e| e.path()))

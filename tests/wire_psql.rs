@@ -20,7 +20,10 @@ fn psql_available() -> bool {
 }
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls")
+    PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("tests/fixtures/tls")
 }
 
 async fn start(f: impl FnOnce(&mut ServerConfig)) -> RunningServer {

@@ -8,9 +8,11 @@
 //! be registered in a Ballista scheduler and executor. No function holds hidden global state.
 use std::sync::Arc;
 
+use datafusion::catalog::TableFunctionImpl;
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
+use datafusion::prelude::SessionContext;
 
 mod args;
 pub mod customer;
@@ -37,6 +39,19 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     v
 }
 
+/// All table functions aisle adds to SQL, by name. They are registered on a session (DataFusion's
+/// `FunctionRegistry` has no table functions), see `register_table_functions`.
+pub fn table_functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
+    forecast::table_functions()
+}
+
+/// Register every table function on a session context.
+pub fn register_table_functions(ctx: &SessionContext) {
+    for (name, f) in table_functions() {
+        ctx.register_udtf(name, f);
+    }
+}
+
 /// Register every aisle function on a registry (a SessionState, a SessionContext, or a Ballista
 /// scheduler/executor registry).
 pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
@@ -61,6 +76,9 @@ pub fn documented_functions() -> Vec<(String, &'static str, Documentation)> {
         if let Some(d) = f.documentation() {
             out.push((f.name().to_string(), "aggregate", d.clone()));
         }
+    }
+    for (name, d) in forecast::table_function_docs() {
+        out.push((name.to_string(), "table", d));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out

@@ -54,12 +54,21 @@ FROM forecast_backtest_table('daily_sales', 'sku_id, store_id', 'date', 'units',
                              'folds=2, available=NOT stockout')
 GROUP BY store_id;"#,
     )
-    .with_argument("table", "Table or view name, as text (or a bare identifier).")
-    .with_argument("id_cols", "Columns that identify a series, comma-separated text; '' for none.")
+    .with_argument(
+        "table",
+        "Table or view name, as text (or a bare identifier).",
+    )
+    .with_argument(
+        "id_cols",
+        "Columns that identify a series, comma-separated text; '' for none.",
+    )
     .with_argument("ds_col", "The period column (DATE, TIMESTAMP or integer).")
     .with_argument("y_col", "The value column (a number).")
     .with_argument("horizon", "Periods forecast per fold, a constant 1..10000.")
-    .with_argument("options", "Optional options text: forecast_backtest's keys plus available.")
+    .with_argument(
+        "options",
+        "Optional options text: forecast_backtest's keys plus available.",
+    )
     .build()
 });
 
