@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod governance;
 pub mod models;
 pub mod output;
 pub mod server;

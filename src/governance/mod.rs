@@ -1,0 +1,14 @@
+//! Governance: who may read what (roles, grants, PII masks), what happened (the audit log), and
+//! what was recommended and decided (recommendation runs, decisions).
+//!
+//! - `access`: roles and grants from the `[governance]` config section, per-role catalogs with
+//!   masked PII columns, checks of statements against grants.
+//! - `audit`: the durable, rotated, queryable audit log of every statement.
+//! - `decisions`: approve / override / reject of recommendations, durable across crashes.
+//! - `runs`: recommendation runs (snapshots of the recommendation views with lineage).
+//!
+//! The server calls into this module; this module knows nothing of the wire protocol.
+pub mod access;
+pub mod audit;
+pub mod decisions;
+pub mod runs;
