@@ -1,1 +1,0 @@
-//! See `super` (governance/mod.rs).
