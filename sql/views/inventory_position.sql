@@ -12,7 +12,8 @@
 -- 80 % forecast intervals give demand mean and standard deviation with lead-time variability
 -- (safety_stock_from_intervals): lead_time_demand, lead_time_demand_std, safety_stock and
 -- order_up_to (reorder point of the weekly (R, S) policy). forecast_daily = mean forecast per day
--- over the 28 days; cover_days = days the on-hand stock lasts against the forecast (NULL = beyond
+-- over the 28 days; current_price = the shelf price on the last day (after any promotion);
+-- cover_days = days the on-hand stock lasts against the forecast (NULL = beyond
 -- 28 days), position_cover_days the same for on hand + on order; confidence = recommendation_confidence of the interval demand and the history length.
 CREATE VIEW inventory_position AS
 WITH params AS (
@@ -31,7 +32,8 @@ sales AS (
            max(CASE WHEN d.units > 0 THEN d.date END) AS last_sale_date,
            sum(CASE WHEN d.date > p.snapshot_date THEN d.units ELSE 0 END) AS units_since_snapshot,
            sum(CASE WHEN d.date > p.end_date - INTERVAL '28 days' THEN d.units ELSE 0 END) AS units_28d,
-           sum(CASE WHEN d.date > p.end_date - INTERVAL '91 days' THEN d.units ELSE 0 END) AS units_91d
+           sum(CASE WHEN d.date > p.end_date - INTERVAL '91 days' THEN d.units ELSE 0 END) AS units_91d,
+           max(CASE WHEN d.date = p.end_date THEN d.price END) AS current_price
     FROM daily_sales d
     CROSS JOIN params p
     GROUP BY d.sku_id, d.store_id
@@ -101,6 +103,7 @@ joined AS (
                          - COALESCE(s.units_since_snapshot, 0), 0) AS DOUBLE) AS on_hand,
            CAST(COALESCE(o.on_order, 0) AS DOUBLE) AS on_order,
            s.history_days, s.last_sale_date, s.units_28d, s.units_91d,
+           COALESCE(s.current_price, pr.unit_price) AS current_price,
            f.means, f.lo, f.hi, f.forecast_28d, f.forecast_days, f.model, f.demand_class
     FROM snap k
     JOIN stores st ON st.store_id = k.store_id
@@ -122,7 +125,7 @@ planned AS (
     FROM joined
 )
 SELECT sku_id, store_id, region_id, location_format, sku_name, department, category, season, perishable,
-       case_pack, unit_price, unit_cost, supplier_id, supplier_name, supplier_risk_band, moq,
+       case_pack, unit_price, current_price, unit_cost, supplier_id, supplier_name, supplier_risk_band, moq,
        lead_time, lead_time_std, review_period, protection_days,
        value_class, service_level, high_value_share,
        snapshot_date, book_on_hand_snapshot,
