@@ -5,10 +5,12 @@
 //! user, but settings (`SET`), session ids and per-statement state must never leak between
 //! connections. `SessionStateBuilder::new_from_existing` shares the catalog list and runtime by
 //! `Arc` and copies the configuration.
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
+use datafusion::catalog::{CatalogProviderList, SchemaProvider};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
@@ -17,6 +19,8 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::catalog::{CatalogSource, LoadOptions, TableMeta, load_catalogs};
+use crate::governance::access::catalog::{grants_table, restricted_catalog_list, roles_table};
+use crate::governance::access::{Access, AccessPolicy, MaskedSchema};
 use crate::views::{ViewMeta, ViewSource, create_views};
 
 /// Name of the catalog (PostgreSQL "database") every table and view lives in.
@@ -40,6 +44,9 @@ pub struct EngineConfig {
     pub target_partitions: Option<usize>,
     /// Where sorts and joins spill; default the OS temporary folder.
     pub spill_dir: Option<PathBuf>,
+    /// Roles and grants (`[governance.roles.*]`); the default grants nothing to anyone but
+    /// `admin`. Sessions from `new_session_for` see only what their roles may read.
+    pub access: AccessPolicy,
 }
 
 /// The shared engine.
@@ -48,6 +55,13 @@ pub struct Engine {
     tables: Vec<TableMeta>,
     views: Vec<ViewMeta>,
     memory_limit: usize,
+    access: Arc<AccessPolicy>,
+    /// The full `public` schema (what admins see).
+    full_public: Arc<dyn SchemaProvider>,
+    /// The full schema with PII columns masked (base of roles without `pii`).
+    masked_public: Arc<MaskedSchema>,
+    /// One catalog list per distinct set of grants (`Access::catalog_key`).
+    role_catalogs: parking_lot::Mutex<HashMap<String, Arc<dyn CatalogProviderList>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -134,12 +148,115 @@ impl Engine {
         let views = cfg.views.read()?;
         create_views(&ctx, &views).await?;
 
+        // Access control: the role catalog views, grant validation, the masked schema.
+        let full_public = ctx
+            .catalog(DEFAULT_CATALOG)
+            .and_then(|c| c.schema(DEFAULT_SCHEMA))
+            .context("the default schema is missing")?;
+        let access = Arc::new(cfg.access.clone());
+        let unknown = access.unknown_relations(|n| full_public.table_exist(n));
+        if !unknown.is_empty() {
+            let list: Vec<String> = unknown
+                .iter()
+                .map(|(r, n)| format!("[governance.roles.{r}] read names `{n}`"))
+                .collect();
+            anyhow::bail!(
+                "grants name relations that do not exist: {}. Fix: correct the name (see `\\dt` \
+                 and `\\dv`), or use a pattern such as `{}*` if it is created later",
+                list.join("; "),
+                unknown[0].1
+            );
+        }
+        let pii: HashMap<String, Vec<String>> = tables
+            .iter()
+            .map(|t| {
+                let cols = t.columns.iter().filter(|c| c.pii).map(|c| c.name.clone());
+                (t.name.clone(), cols.collect())
+            })
+            .collect();
+        let mut relations = Vec::new();
+        let mut names = full_public.table_names();
+        names.sort();
+        for n in names {
+            let kind = match full_public.table_type(&n).await? {
+                Some(datafusion::logical_expr::TableType::View) => "view",
+                _ => "table",
+            };
+            let cols = pii.get(&n).cloned().unwrap_or_default();
+            relations.push((n, kind, cols));
+        }
+        for (name, provider) in [
+            ("aisle_roles", roles_table(&access)?),
+            ("aisle_grants", grants_table(&access, &relations)?),
+        ] {
+            if full_public.table_exist(name) {
+                anyhow::bail!(
+                    "the catalog declares `{name}`, a name aisle reserves for its role catalog; \
+                     rename the table"
+                );
+            }
+            ctx.register_table(name, provider)?;
+        }
+        let view_sql = views
+            .iter()
+            .map(|v| (v.name.clone(), v.sql.clone()))
+            .collect();
+        let template = ctx.state();
+        let masked_public = MaskedSchema::new(full_public.clone(), pii, view_sql, template.clone());
+
         Ok(Arc::new(Engine {
-            template: ctx.state(),
+            template,
             tables,
             views,
             memory_limit,
+            access,
+            full_public,
+            masked_public,
+            role_catalogs: parking_lot::Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// Roles and grants.
+    pub fn access_policy(&self) -> &Arc<AccessPolicy> {
+        &self.access
+    }
+
+    /// What a user with these roles may do.
+    pub fn access_for(&self, roles: &[String]) -> Access {
+        self.access.effective(roles)
+    }
+
+    /// A fresh session that sees only what `access` may read, PII masked unless it has `pii`.
+    /// Admins get `new_session()` (the full catalog). The catalog of each distinct set of grants
+    /// is built once and shared by its sessions.
+    pub fn new_session_for(&self, access: &Access) -> SessionContext {
+        if access.admin {
+            return self.new_session();
+        }
+        let key = access.catalog_key();
+        let list = self
+            .role_catalogs
+            .lock()
+            .entry(key)
+            .or_insert_with(|| {
+                restricted_catalog_list(
+                    DEFAULT_CATALOG,
+                    self.full_public.clone(),
+                    self.masked_public.clone(),
+                    Arc::new(access.clone()),
+                )
+            })
+            .clone();
+        let state = SessionStateBuilder::new_from_existing(self.template.clone())
+            .with_catalog_list(list)
+            .with_session_id(uuid_like())
+            .build();
+        SessionContext::new_with_state(state)
+    }
+
+    /// Whether a table or view of this name exists in the full catalog.
+    pub fn relation_exists(&self, name: &str) -> bool {
+        self.full_public.table_exist(name)
     }
 
     /// A fresh SessionContext for one connection: shares the catalog list (tables, views),
