@@ -108,7 +108,12 @@ pub fn run(a: ServeArgs, file: &ConfigFile) -> anyhow::Result<ExitCode> {
 
     let rt = runtime()?;
     rt.block_on(async move {
-        let engine = Engine::open(engine_config(&engine_args, file)?).await?;
+        let mut engine_cfg = engine_config(&engine_args, file)?;
+        if a.demo {
+            // The built-in demo grants (docs/governance.md); roles in the config file win.
+            engine_cfg.access = engine_cfg.access.with_demo_defaults();
+        }
+        let engine = Engine::open(engine_cfg).await?;
         let shutdown = CancellationToken::new();
         let signal_token = shutdown.clone();
         tokio::spawn(async move {

@@ -30,6 +30,8 @@ fn users() -> Vec<UserEntry> {
 async fn engine() -> Arc<Engine> {
     Engine::open(EngineConfig {
         target_partitions: Some(2),
+        // The demo grants: `analyst` reads every relation (default deny would hide them).
+        access: aisle::governance::access::AccessPolicy::demo(),
         ..Default::default()
     })
     .await

@@ -113,6 +113,8 @@ pub struct Session {
     pub ctx: SessionContext,
     pub user: String,
     pub roles: Vec<String>,
+    /// What the roles may read and do (governance::access); the session's catalog enforces it.
+    pub access: Arc<crate::governance::access::Access>,
     pub settings: Arc<Mutex<Settings>>,
     base_config: SessionConfig,
     /// Extended-protocol portals that were executed and suspended.
@@ -123,7 +125,7 @@ pub struct Session {
 
 impl Session {
     pub fn is_admin(&self) -> bool {
-        self.roles.iter().any(|r| r == "admin")
+        self.access.admin
     }
 }
 
@@ -290,8 +292,9 @@ impl Conn {
             .get(&user)
             .map(|u| u.1.clone())
             .unwrap_or_default();
-        let ctx = self.server.engine.new_session();
-        let superuser = roles.iter().any(|r| r == "admin");
+        let access = Arc::new(self.server.engine.access_for(&roles));
+        let ctx = self.server.engine.new_session_for(&access);
+        let superuser = access.admin;
         let mut settings = Settings::new(
             &user,
             superuser,
@@ -312,7 +315,13 @@ impl Conn {
         settings.apply_startup(&startup);
         let settings = Arc::new(Mutex::new(settings));
         let setup = (|| -> datafusion::error::Result<()> {
-            pgcompat::install_catalog(&ctx, &self.server.catalog_name)?;
+            pgcompat::install_catalog(
+                &ctx,
+                &self.server.catalog_name,
+                crate::governance::access::RolesContext::new(
+                    self.server.engine.access_policy().clone(),
+                ),
+            )?;
             pgcompat::install_session(&ctx, &self.server.catalog_name)?;
             Ok(())
         })();
@@ -339,6 +348,7 @@ impl Conn {
             ctx,
             user: user.clone(),
             roles,
+            access,
             settings: settings.clone(),
             base_config,
             portals: Mutex::new(HashMap::new()),

@@ -17,7 +17,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 use datafusion_pg_catalog::pg_catalog::{
-    PgCatalogSchemaProvider, PgCatalogStaticTables, context::EmptyContextProvider,
+    PgCatalogSchemaProvider, PgCatalogStaticTables,
 };
 use parking_lot::Mutex;
 
@@ -462,7 +462,12 @@ fn static_tables() -> DfResult<Arc<PgCatalogStaticTables>> {
 
 /// Register the `pg_catalog` schema into the shared catalog `catalog_name` (once per process
 /// and catalog list; later calls are no-ops).
-pub fn install_catalog(ctx: &SessionContext, catalog_name: &str) -> DfResult<()> {
+/// `roles` answers `pg_catalog.pg_roles` (the configured roles).
+pub fn install_catalog(
+    ctx: &SessionContext,
+    catalog_name: &str,
+    roles: crate::governance::access::RolesContext,
+) -> DfResult<()> {
     let catalog = ctx.catalog(catalog_name).ok_or_else(|| {
         DataFusionError::Configuration(format!("catalog `{catalog_name}` not found"))
     })?;
@@ -472,7 +477,7 @@ pub fn install_catalog(ctx: &SessionContext, catalog_name: &str) -> DfResult<()>
     let provider = PgCatalogSchemaProvider::try_new(
         ctx.state().catalog_list().clone(),
         static_tables()?,
-        EmptyContextProvider,
+        roles,
     )?;
     catalog.register_schema("pg_catalog", Arc::new(provider))?;
     Ok(())
