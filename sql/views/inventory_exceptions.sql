@@ -5,7 +5,7 @@
 -- order-up-to level plus four weeks of forecast: excess units at cost), 'phantom_inventory' (the
 -- book shows stock but nothing sold for days although the forecast expects sales:
 -- phantom_inventory_probability >= 0.95 after at least 3 silent days; count the shelf),
--- 'shrink_anomaly' (stock lost to unexplained book corrections at more than 3x the median rate of
+-- 'shrink_anomaly' (stock lost to unexplained book corrections at more than 2x the median rate of
 -- the department, over the whole history: a correction is book stock last Sunday + goods received -
 -- units sold - book stock this Sunday), 'demand_shift' (all-year SKUs whose last 28 days differ
 -- from the 63 days before by |demand_shift z| > 4 and at least 50 %). Every row has the
@@ -151,7 +151,7 @@ candidates AS (
                   'x the ', s.department, ' median. Check for theft, damage or receiving errors.')
     FROM shrink s
     JOIN products pr ON pr.sku_id = s.sku_id
-    WHERE s.department_rate > 0 AND s.shrink_rate > 3 * s.department_rate AND s.corrected_units >= 3
+    WHERE s.department_rate > 0 AND s.shrink_rate > 2 * s.department_rate AND s.corrected_units >= 3
     UNION ALL
     -- sudden demand shift on an all-year SKU
     SELECT h.sku_id, h.store_id, 'demand_shift', 'review_forecast',

@@ -1,0 +1,201 @@
+//! inventory_exceptions against the generator's ground truth (`_truth/`, which the catalog does
+//! not list and the views never read): precision and recall of the shrink anomalies and the
+//! phantom-inventory flags, with the floors docs/inventory.md states.
+//!
+//! Runs on the shared test dataset. To measure another dataset (the numbers in docs/inventory.md
+//! are from scale 1), point `AISLE_TRUTH_DATA_DIR` at it and run with `--nocapture`.
+mod common;
+
+use std::path::PathBuf;
+
+use aisle::catalog::CatalogSource;
+use aisle::engine::{Engine, EngineConfig};
+use aisle::views::ViewSource;
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+async fn engine_and_dir() -> (std::sync::Arc<Engine>, PathBuf) {
+    let dir = match std::env::var("AISLE_TRUTH_DATA_DIR") {
+        Ok(d) if !d.is_empty() => PathBuf::from(d),
+        _ => common::demo_dir(),
+    };
+    let engine = Engine::open(EngineConfig {
+        catalogs: vec![CatalogSource::demo()],
+        data_dir: Some(dir.clone()),
+        views: ViewSource::BuiltIn,
+        ..Default::default()
+    })
+    .await
+    .expect("open the demo engine");
+    (engine, dir)
+}
+
+async fn counts(ctx: &SessionContext, sql: &str) -> Vec<i64> {
+    let batches = ctx
+        .sql(sql)
+        .await
+        .unwrap_or_else(|e| panic!("plan {sql}: {e}"))
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("run {sql}: {e}"));
+    let b = batches.iter().find(|b| b.num_rows() > 0).expect("a row");
+    (0..b.num_columns())
+        .map(|i| {
+            let c = datafusion::arrow::compute::cast(
+                b.column(i),
+                &datafusion::arrow::datatypes::DataType::Int64,
+            )
+            .unwrap();
+            c.as_primitive::<Int64Type>().value(0)
+        })
+        .collect()
+}
+
+fn ratio(a: i64, b: i64) -> f64 {
+    if b == 0 {
+        f64::NAN
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Shrink anomalies: a series is truly anomalous when its true shrunk units (`_truth/series`)
+/// per physical unit-day on hand (weekly snapshots x 7) exceed 2x its department's median — the
+/// same rule the view applies to what a retailer can see (unexplained book corrections per book
+/// unit-day). Phantom inventory: truly phantom when the latest snapshot's book shows stock and
+/// the shelf (physical `on_hand`, never read by the views) is empty.
+#[tokio::test]
+async fn exceptions_find_the_true_shrink_and_phantom_stock() {
+    let (engine, dir) = engine_and_dir().await;
+    let ctx = engine.new_session();
+    ctx.register_parquet(
+        "truth_series",
+        dir.join("_truth/series").to_str().unwrap(),
+        ParquetReadOptions::default(),
+    )
+    .await
+    .expect("register _truth/series");
+    ctx.sql(
+        "CREATE VIEW exc AS SELECT kind, sku_id, store_id FROM inventory_exceptions \
+         WHERE kind IN ('shrink_anomaly', 'phantom_inventory')",
+    )
+    .await
+    .unwrap();
+    // the view is planned once here and materialised, so both evaluations see the same rows
+    let exc = ctx.table("exc").await.unwrap().cache().await.unwrap();
+    ctx.deregister_table("exc").unwrap();
+    ctx.register_table("exc", exc.into_view()).unwrap();
+
+    let shrink = counts(
+        &ctx,
+        "WITH phys AS (
+             SELECT sku_id, store_id, sum(CAST(on_hand AS DOUBLE)) * 7 AS stock_days
+             FROM inventory_snapshots GROUP BY sku_id, store_id
+         ),
+         t AS (
+             SELECT s.sku_id, s.store_id,
+                    CAST(s.shrink_units AS DOUBLE) / ph.stock_days AS rate,
+                    median(CAST(s.shrink_units AS DOUBLE) / ph.stock_days)
+                        OVER (PARTITION BY p.department) AS dept
+             FROM truth_series s
+             JOIN phys ph ON ph.sku_id = s.sku_id AND ph.store_id = s.store_id
+             JOIN products p ON p.sku_id = s.sku_id
+             WHERE ph.stock_days > 0
+         ),
+         truth AS (SELECT sku_id, store_id FROM t WHERE dept > 0 AND rate > 2 * dept),
+         det AS (SELECT sku_id, store_id FROM exc WHERE kind = 'shrink_anomaly')
+         SELECT (SELECT count(*) FROM truth) AS truth_n, (SELECT count(*) FROM det) AS det_n,
+                (SELECT count(*) FROM det JOIN truth USING (sku_id, store_id)) AS hits,
+                (SELECT count(*) FROM t) AS series",
+    )
+    .await;
+    let (truth_n, det_n, hits, series) = (shrink[0], shrink[1], shrink[2], shrink[3]);
+    let (precision, recall) = (ratio(hits, det_n), ratio(hits, truth_n));
+    println!(
+        "shrink_anomaly: {series} series, {truth_n} truly anomalous, {det_n} flagged, {hits} right: \
+         precision {precision:.3}, recall {recall:.3}"
+    );
+
+    let phantom = counts(
+        &ctx,
+        "WITH last AS (
+             SELECT i.sku_id, i.store_id, i.on_hand, i.book_on_hand
+             FROM inventory_snapshots i
+             WHERE i.snapshot_date = (SELECT max(snapshot_date) FROM inventory_snapshots)
+               AND i.book_on_hand > 0
+         ),
+         det AS (SELECT sku_id, store_id FROM exc WHERE kind = 'phantom_inventory')
+         SELECT (SELECT count(*) FROM last WHERE on_hand = 0) AS truth_n,
+                (SELECT count(*) FROM det) AS det_n,
+                (SELECT count(*) FROM det JOIN last USING (sku_id, store_id) WHERE last.on_hand = 0) AS hits,
+                (SELECT count(*) FROM last WHERE on_hand > 0) AS ordinary,
+                (SELECT count(*) FROM det JOIN last USING (sku_id, store_id) WHERE last.on_hand > 0) AS false_hits",
+    )
+    .await;
+    let (p_truth, p_det, p_hits, ordinary, p_false) =
+        (phantom[0], phantom[1], phantom[2], phantom[3], phantom[4]);
+    let false_rate = ratio(p_false, ordinary);
+    println!(
+        "phantom_inventory: {p_truth} truly phantom, {p_det} flagged, {p_hits} right: precision {:.3}, \
+         recall {:.3}; {p_false} of {ordinary} ordinary series with stock flagged ({false_rate:.4})",
+        ratio(p_hits, p_det),
+        ratio(p_hits, p_truth)
+    );
+
+    // floors (docs/inventory.md): the dataset must have anomalies to find, the view must find
+    // most of them, and most of what it flags must be real
+    assert!(
+        truth_n >= 5,
+        "too few true shrink anomalies to judge: {truth_n}"
+    );
+    assert!(
+        precision >= 0.7,
+        "shrink precision {precision:.3} below 0.7"
+    );
+    assert!(recall >= 0.7, "shrink recall {recall:.3} below 0.7");
+    // ordinary days mostly are not flagged
+    assert!(ordinary > 0);
+    assert!(
+        false_rate <= 0.02,
+        "{p_false} of {ordinary} ordinary series flagged as phantom ({false_rate:.4} > 0.02)"
+    );
+}
+
+/// The recommendation views read the forecast through inventory_position exactly once: the
+/// physical plan of each holds one partial forecast aggregate (a CTE or view referenced twice
+/// would be planned, and computed, twice).
+#[tokio::test]
+async fn every_recommendation_view_computes_the_forecast_once() {
+    let engine = common::demo_engine().await;
+    let ctx = engine.new_session();
+    for view in [
+        "replenishment_recommendations",
+        "transfer_recommendations",
+        "markdown_recommendations",
+        "inventory_exceptions",
+    ] {
+        let batches = ctx
+            .sql(&format!("EXPLAIN SELECT * FROM {view}"))
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string();
+        let physical = text
+            .split("physical_plan")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{view}: no physical plan in\n{text}"));
+        let forecasts = physical
+            .lines()
+            .filter(|l| l.contains("AggregateExec: mode=Partial") && l.contains("aggr=[forecast("))
+            .count();
+        assert_eq!(
+            forecasts, 1,
+            "{view} plans the forecast {forecasts} times:\n{physical}"
+        );
+    }
+}
