@@ -331,11 +331,11 @@ impl AccessPolicy {
     pub fn unknown_relations(&self, exists: impl Fn(&str) -> bool) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for r in self.roles.values() {
-            for p in &r.read {
-                let name = p.strip_prefix('!').unwrap_or(p);
+            // Exclusions may name relations that do not exist: they only ever take away.
+            for name in r.read.iter().filter(|p| !p.starts_with('!')) {
                 if !name.contains('*')
                     && governance_relation(name).is_none()
-                    && !PUBLIC_RELATIONS.contains(&name)
+                    && !PUBLIC_RELATIONS.contains(&name.as_str())
                     && !exists(name)
                 {
                     out.push((r.name.clone(), name.to_string()));
