@@ -12,3 +12,4 @@ pub mod access;
 pub mod audit;
 pub mod decisions;
 pub mod runs;
+pub mod service;

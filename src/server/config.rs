@@ -48,6 +48,10 @@ pub struct ServerConfig {
     /// Database name reported to clients (`current_database()`, `\l`); any name is accepted at
     /// login.
     pub database: String,
+    /// Audit log, recommendation runs and decisions (opened by `aisle serve`; `None`: no audit,
+    /// no decisions).
+    #[serde(skip)]
+    pub governance: Option<std::sync::Arc<crate::governance::service::Governance>>,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +68,7 @@ impl Default for ServerConfig {
             allow_trust: false,
             statement_timeout_ms: 0,
             database: "aisle".to_string(),
+            governance: None,
         }
     }
 }
