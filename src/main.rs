@@ -22,6 +22,7 @@ Examples:
   aisle generate --scale 1 --seed 42 --out ./aisle-data
   aisle query --data-dir ./aisle-data \"SELECT count(*) FROM sales_lines\"
   aisle query --catalog catalog/s3-example.toml --format csv \"SELECT * FROM stores\"
+  aisle refresh --data-dir ./aisle-data      snapshots the *_recommendations views into a new run
   aisle passwd --user planner                prints a SCRAM verifier line for the config file
   aisle docs functions                       regenerates docs/functions.md
 
@@ -49,6 +50,8 @@ enum Command {
     Query(QueryArgs),
     /// Serve SQL on the PostgreSQL wire protocol.
     Serve(serve_cmd::ServeArgs),
+    /// Snapshot the recommendation views into a new versioned run (Parquet with lineage).
+    Refresh(RefreshArgs),
     /// Print a SCRAM-SHA-256 verifier line for a user (reads the password from standard input).
     Passwd(PasswdArgs),
     /// Generate documentation from the code.
@@ -100,6 +103,18 @@ struct QueryArgs {
     format: OutputFormat,
     /// The SQL statement.
     sql: String,
+}
+
+#[derive(Args, Debug)]
+struct RefreshArgs {
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Only these recommendation views (default: every view named *_recommendations).
+    #[arg(long, value_delimiter = ',')]
+    views: Vec<String>,
+    /// Who the run is recorded as (default: $USER).
+    #[arg(long, env = "USER", default_value = "operator")]
+    user: String,
 }
 
 #[derive(Args, Debug)]
@@ -179,6 +194,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Serve(a) => serve_cmd::run(a, &file),
+        Command::Refresh(a) => {
+            let rt = runtime()?;
+            rt.block_on(async {
+                let engine = Engine::open(engine_config(&a.engine, &file)?).await?;
+                let state_dir = aisle::governance::service::default_state_dir(
+                    a.engine.data_dir.as_deref().or(file.engine.data_dir.as_deref()),
+                );
+                let gov = aisle::governance::service::GovernanceConfig::from_toml(
+                    file.governance.as_ref(),
+                    &state_dir,
+                    std::path::Path::new("."),
+                )?;
+                let runs = aisle::governance::runs::Runs::open(gov.runs.clone(), &engine).await?;
+                let m = runs
+                    .refresh(&engine.new_session(), &a.user, &a.views)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("refresh failed: {e}"))?;
+                println!("run {} by {} in {}", m.run_id, m.created_by, gov.runs.dir.display());
+                for v in &m.views {
+                    println!("  {:<40} {:>8} rows  {}", v.view, v.rows, v.file);
+                }
+                println!("  {} input files", m.inputs.len());
+                Ok(ExitCode::SUCCESS)
+            })
+        }
         Command::Passwd(a) => {
             let password = read_password()?;
             println!("{}", serve_cmd::verifier_line(&a.user, &password));

@@ -114,6 +114,22 @@ pub fn run(a: ServeArgs, file: &ConfigFile) -> anyhow::Result<ExitCode> {
             engine_cfg.access = engine_cfg.access.with_demo_defaults();
         }
         let engine = Engine::open(engine_cfg).await?;
+        // Audit log, recommendation runs and decisions: `[governance.audit|runs|decisions]`,
+        // by default under `<data dir>/governance` (so `serve --demo` keeps them with its data).
+        let state_dir = aisle::governance::service::default_state_dir(
+            engine_args
+                .data_dir
+                .as_deref()
+                .or(file.engine.data_dir.as_deref()),
+        );
+        let gov_cfg = aisle::governance::service::GovernanceConfig::from_toml(
+            file.governance.as_ref(),
+            &state_dir,
+            std::path::Path::new("."),
+        )?;
+        tracing::info!(audit = %gov_cfg.audit.dir.display(), runs = %gov_cfg.runs.dir.display(),
+            decisions = %gov_cfg.decisions.dir.display(), "governance folders");
+        cfg.governance = Some(aisle::governance::service::Governance::open(gov_cfg, &engine).await?);
         let shutdown = CancellationToken::new();
         let signal_token = shutdown.clone();
         tokio::spawn(async move {

@@ -294,6 +294,19 @@ impl Conn {
             .unwrap_or_default();
         let access = Arc::new(self.server.engine.access_for(&roles));
         let ctx = self.server.engine.new_session_for(&access);
+        // Who runs statements, for governance tables that check roles on every access path:
+        // the user's roles plus the privileges they carry (planner, approver, auditor, admin).
+        let mut caller_roles = roles.clone();
+        caller_roles.extend(access.privileges.iter().map(|p| p.name().to_string()));
+        if access.admin {
+            caller_roles.push("admin".into());
+        }
+        ctx.state_ref().write().config_mut().set_extension(Arc::new(
+            crate::governance::service::Caller {
+                user: user.clone(),
+                roles: caller_roles,
+            },
+        ));
         let superuser = access.admin;
         let mut settings = Settings::new(
             &user,
@@ -487,7 +500,13 @@ impl Conn {
                 infer_cast_placeholders(p, &mut out);
                 out
             }
-            None => vec![],
+            None => match &command {
+                // Parameters of INSERT INTO decisions are text.
+                Command::Decide(ins) => {
+                    vec![Some(DataType::Utf8); crate::governance::decisions::placeholder_count(ins)]
+                }
+                _ => vec![],
+            },
         };
         let (plan, param_types) = match (plan, &command) {
             (Some(plan), Command::Sql(stmt)) if param_types.iter().any(|t| t.is_none()) => {
@@ -659,6 +678,48 @@ impl Conn {
                 name: name.clone(),
                 count: *count,
             }),
+            Command::Decide(ins) => {
+                let gov = self.governance()?;
+                let params = portal.map(|p| p.parameters.clone()).unwrap_or_default();
+                let param = |i: usize| -> Result<Option<String>, crate::error::SqlError> {
+                    match params.get(i - 1) {
+                        Some(Some(b)) => String::from_utf8(b.to_vec()).map(Some).map_err(|_| {
+                            crate::error::SqlError::invalid_argument(format!(
+                                "parameter ${i} is not UTF-8 text"
+                            ))
+                        }),
+                        Some(None) => Ok(None),
+                        None => Err(crate::error::SqlError::new(
+                            sqlstate::PROTOCOL_VIOLATION,
+                            format!("parameter ${i} was not bound"),
+                        )),
+                    }
+                };
+                let inputs = crate::governance::decisions::parse_insert(ins, &param)?;
+                let caller = session_caller(session);
+                // Returns once the decisions are fsynced: only then is CommandComplete sent.
+                let recorded = gov.decisions.decide(&caller, inputs).await?;
+                done(&format!("INSERT 0 {}", recorded.len()))
+            }
+            Command::Refresh(only) => {
+                let gov = self.governance()?;
+                let caller = session_caller(session);
+                // A run snapshots the views as the engine defines them, whatever the caller's
+                // grants (the role check is refresh's own).
+                let full = self.server.engine.new_session();
+                let m = crate::governance::runs::refresh_from_sql(&gov.runs, &full, &caller, only)
+                    .await
+                    .map_err(|e| sqlstate::classify(&e))?;
+                let rows = m
+                    .views
+                    .iter()
+                    .map(|v| vec![m.run_id.clone(), v.view.clone(), v.rows.to_string()])
+                    .collect();
+                Ok(Started::Rows(
+                    text_rows(&["run_id", "view_name", "rows"], rows),
+                    "CALL".into(),
+                ))
+            }
             Command::Close(name) => {
                 let mut cursors = session.cursors.lock().await;
                 match name {
@@ -724,8 +785,20 @@ impl Conn {
         Ok(RowStream::spawn(session.ctx.clone(), plan))
     }
 
-    /// Log and count one finished statement.
-    fn finish(
+    /// The governance services (audit, runs, decisions), when the server runs them.
+    fn governance(&self) -> Result<Arc<crate::governance::service::Governance>, PgError> {
+        self.server.cfg.governance.clone().ok_or_else(|| {
+            PgError::new(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "this server runs without governance (no decisions or recommendation runs)",
+            )
+            .with_hint("Start it with `aisle serve`, which opens the [governance] folders.")
+        })
+    }
+
+    /// Log, count and audit one finished statement. With `fsync = "commit"` this returns once
+    /// the audit record is on disk, before the statement's ReadyForQuery is sent.
+    async fn finish(
         &self,
         session: &Session,
         sql: &str,
@@ -733,9 +806,40 @@ impl Conn {
         rows: u64,
         bytes: u64,
         err: Option<&PgError>,
+        via: Via,
     ) {
         let code = err.map(|e| e.code.as_str()).unwrap_or("00000");
         let elapsed = started.elapsed();
+        if let Some(gov) = &self.server.cfg.governance {
+            let started_us = chrono::Utc::now().timestamp_micros() - elapsed.as_micros() as i64;
+            let (protocol, params_sha256) = match via {
+                Via::Simple => ("simple", None),
+                Via::Extended(p) => ("extended", p),
+            };
+            let application_name = session
+                .settings
+                .lock()
+                .get("application_name")
+                .unwrap_or_default();
+            let rec = crate::governance::audit::AuditRecord {
+                started_us,
+                duration_ms: elapsed.as_secs_f64() * 1000.0,
+                user: session.user.clone(),
+                client_addr: self.peer.to_string(),
+                application_name,
+                pid: self.pid,
+                protocol: protocol.to_string(),
+                statement: sql.to_string(),
+                params_sha256,
+                rows,
+                outcome: crate::governance::audit::AuditRecord::outcome_of(code).to_string(),
+                sqlstate: code.to_string(),
+                error: err.map(|e| e.message.clone()),
+            };
+            if let Err(e) = gov.audit.append(rec).await {
+                tracing::error!(pid = self.pid, error = %e, "statement not audited");
+            }
+        }
         self.server.metrics.statement(code, elapsed, rows, bytes);
         let text: String = sql.chars().take(200).collect();
         match err {
@@ -852,9 +956,36 @@ impl Conn {
             rows_sent,
             bytes_sent,
             result.as_ref().err(),
-        );
+            Via::Simple,
+        )
+        .await;
         result
     }
+}
+
+/// Who runs statements in this session (set at login).
+fn session_caller(session: &Session) -> crate::governance::service::Caller {
+    session
+        .ctx
+        .state()
+        .config()
+        .get_extension::<crate::governance::service::Caller>()
+        .map(|c| c.as_ref().clone())
+        .unwrap_or_else(|| crate::governance::service::Caller {
+            user: session.user.clone(),
+            roles: session.roles.clone(),
+        })
+}
+
+/// Which protocol ran a statement (for the audit log), with the hash of its parameter values.
+enum Via {
+    Simple,
+    Extended(Option<String>),
+}
+
+fn params_hash(portal: &Portal<Arc<Prepared>>) -> Option<String> {
+    (!portal.parameters.is_empty())
+        .then(|| crate::governance::audit::params_sha256(&portal.parameters))
 }
 
 /// What starting a statement produced.
@@ -1392,7 +1523,8 @@ impl SimpleQueryHandler for Conn {
         } else {
             match self.server.parser.parse(&sql) {
                 Err(e) => {
-                    self.finish(&session, &sql, Instant::now(), 0, 0, Some(&e));
+                    self.finish(&session, &sql, Instant::now(), 0, 0, Some(&e), Via::Simple)
+                        .await;
                     error = Some(e);
                 }
                 Ok(commands) if commands.is_empty() => {
@@ -1481,10 +1613,14 @@ impl QueryParser for ConnParser {
     {
         let conn = self.conn.upgrade().ok_or(PgWireError::NotReadyForQuery)?;
         let session = conn.session()?;
-        let commands = conn.server.parser.parse(sql).map_err(|e| {
-            conn.finish(&session, sql, Instant::now(), 0, 0, Some(&e));
-            e.into_pgwire()
-        })?;
+        let commands = match conn.server.parser.parse(sql) {
+            Ok(c) => c,
+            Err(e) => {
+                conn.finish(&session, sql, Instant::now(), 0, 0, Some(&e), Via::Extended(None))
+                    .await;
+                return Err(e.into_pgwire());
+            }
+        };
         let mut commands = commands.into_iter();
         let Some(command) = commands.next() else {
             return Ok(None);
@@ -1503,7 +1639,8 @@ impl QueryParser for ConnParser {
         match r {
             Ok(p) => Ok(Some(Arc::new(p))),
             Err(e) => {
-                conn.finish(&session, sql, t0, 0, 0, Some(&e));
+                conn.finish(&session, sql, t0, 0, 0, Some(&e), Via::Extended(None))
+                    .await;
                 Err(e.into_pgwire())
             }
         }
@@ -1559,6 +1696,15 @@ impl Conn {
             Command::ShowAll => {
                 let schema = Schema::new(
                     ["name", "setting", "description"]
+                        .iter()
+                        .map(|c| Field::new(*c, DataType::Utf8, true))
+                        .collect::<Vec<_>>(),
+                );
+                pg_fields(&schema, format, &fo)
+            }
+            Command::Refresh(_) => {
+                let schema = Schema::new(
+                    ["run_id", "view_name", "rows"]
                         .iter()
                         .map(|c| Field::new(*c, DataType::Utf8, true))
                         .collect::<Vec<_>>(),
@@ -1862,12 +2008,14 @@ impl Conn {
                     // Keep the finished run: executing a completed portal again returns no rows
                     // (PostgreSQL semantics), it does not restart the query.
                     send_complete(client, Tag::new("SELECT").with_rows(f.rows)).await?;
-                    self.finish(session, &run.sql, t0, dr, db, None);
+                    self.finish(session, &run.sql, t0, dr, db, None, Via::Extended(params_hash(&portal)))
+                        .await;
                     Ok(())
                 }
                 Err(e) => {
                     session.portals.lock().remove(portal_name);
-                    self.finish(session, &run.sql, t0, dr, db, Some(&e));
+                    self.finish(session, &run.sql, t0, dr, db, Some(&e), Via::Extended(params_hash(&portal)))
+                        .await;
                     Err(e)
                 }
             };
@@ -1935,7 +2083,9 @@ impl Conn {
             rows_sent,
             bytes_sent,
             result.as_ref().err(),
-        );
+            Via::Extended(params_hash(&portal)),
+        )
+        .await;
         result
     }
 }

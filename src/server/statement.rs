@@ -51,6 +51,10 @@ pub enum Command {
     NoOp(&'static str),
     /// Planned and run by DataFusion.
     Sql(Box<DFStatement>),
+    /// `INSERT INTO decisions ...`: recorded by governance (src/governance/decisions.rs).
+    Decide(Box<ast::Insert>),
+    /// `CALL refresh_recommendations(['view', ...])`: a new recommendation run.
+    Refresh(Vec<String>),
 }
 
 /// The server's SQL front end.
@@ -369,6 +373,12 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
                 }
             }
         },
+        Statement::Insert(ins) if crate::governance::decisions::is_decisions_insert(&ins) => {
+            Command::Decide(Box::new(ins))
+        }
+        Statement::Call(f) if object_name(&f.name).eq_ignore_ascii_case("refresh_recommendations") => {
+            Command::Refresh(refresh_args(&f)?)
+        }
         Statement::LISTEN { .. } => Command::NoOp("LISTEN"),
         Statement::UNLISTEN { .. } => Command::NoOp("UNLISTEN"),
         Statement::NOTIFY { .. } => Command::NoOp("NOTIFY"),
@@ -378,6 +388,37 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
             Command::Sql(Box::new(DFStatement::Statement(Box::new(other))))
         }
     })
+}
+
+/// The view names of `CALL refresh_recommendations('a', 'b')` (none: every recommendation view).
+fn refresh_args(f: &ast::Function) -> Result<Vec<String>, PgError> {
+    let args = match &f.args {
+        ast::FunctionArguments::None => return Ok(vec![]),
+        ast::FunctionArguments::List(l) => &l.args,
+        ast::FunctionArguments::Subquery(_) => {
+            return Err(PgError::new(
+                sqlstate::SYNTAX_ERROR,
+                "refresh_recommendations takes view names as text",
+            ));
+        }
+    };
+    args.iter()
+        .map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(Expr::Value(v))) => {
+                match &v.value {
+                    Value::SingleQuotedString(s) => Ok(s.to_ascii_lowercase()),
+                    _ => Err(PgError::new(
+                        sqlstate::SYNTAX_ERROR,
+                        "refresh_recommendations takes view names as text, e.g. CALL refresh_recommendations('replenishment_recommendations')",
+                    )),
+                }
+            }
+            _ => Err(PgError::new(
+                sqlstate::SYNTAX_ERROR,
+                "refresh_recommendations takes view names as text, e.g. CALL refresh_recommendations('replenishment_recommendations')",
+            )),
+        })
+        .collect()
 }
 
 /// `SELECT 1` is `integer` in PostgreSQL but Int64 (`bigint`) in DataFusion, which makes some
