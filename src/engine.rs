@@ -19,7 +19,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::catalog::{CatalogSource, LoadOptions, TableMeta, load_catalogs};
-use crate::governance::access::catalog::{grants_table, restricted_catalog_list, roles_table};
+use crate::governance::access::catalog::{GrantsTable, restricted_catalog_list, roles_table};
 use crate::governance::access::{Access, AccessPolicy, MaskedSchema};
 use crate::views::{ViewMeta, ViewSource, create_views};
 
@@ -174,20 +174,16 @@ impl Engine {
                 (t.name.clone(), cols.collect())
             })
             .collect();
-        let mut relations = Vec::new();
-        let mut names = full_public.table_names();
-        names.sort();
-        for n in names {
-            let kind = match full_public.table_type(&n).await? {
-                Some(datafusion::logical_expr::TableType::View) => "view",
-                _ => "table",
-            };
-            let cols = pii.get(&n).cloned().unwrap_or_default();
-            relations.push((n, kind, cols));
-        }
         for (name, provider) in [
             ("aisle_roles", roles_table(&access)?),
-            ("aisle_grants", grants_table(&access, &relations)?),
+            (
+                "aisle_grants",
+                Arc::new(GrantsTable::new(
+                    access.clone(),
+                    full_public.clone(),
+                    pii.clone(),
+                )) as Arc<dyn datafusion::catalog::TableProvider>,
+            ),
         ] {
             if full_public.table_exist(name) {
                 anyhow::bail!(

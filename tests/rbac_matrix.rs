@@ -44,28 +44,32 @@ fn expected_read(role: &str, relation: &str) -> bool {
 }
 
 async fn start() -> RunningServer {
+    start_with(AccessPolicy::demo(), &[]).await
+}
+
+/// A server over the demo data with `policy`, the demo users, a user `nobody` with an unknown
+/// role, and `extra` users (name, roles).
+async fn start_with(policy: AccessPolicy, extra: &[(&str, &[&str])]) -> RunningServer {
     let engine: Arc<Engine> = Engine::open(EngineConfig {
         catalogs: vec![CatalogSource::demo()],
         data_dir: Some(common::demo_dir()),
         views: ViewSource::BuiltIn,
         target_partitions: Some(2),
-        access: AccessPolicy::demo(),
+        access: policy,
         ..Default::default()
     })
     .await
     .expect("open the demo engine");
-    let users = ROLES
-        .iter()
-        .map(|r| UserEntry {
-            name: r.to_string(),
-            scram_verifier: server::scram_verifier(&password(r)),
-            roles: vec![r.to_string()],
+    let mut users: Vec<(&str, Vec<&str>)> = ROLES.iter().map(|r| (*r, vec![*r])).collect();
+    users.push(("nobody", vec!["no_such_role"]));
+    users.extend(extra.iter().map(|(u, r)| (*u, r.to_vec())));
+    let users = users
+        .into_iter()
+        .map(|(name, roles)| UserEntry {
+            name: name.to_string(),
+            scram_verifier: server::scram_verifier(&password(name)),
+            roles: roles.into_iter().map(str::to_string).collect(),
         })
-        .chain(std::iter::once(UserEntry {
-            name: "nobody".into(),
-            scram_verifier: server::scram_verifier(&password("nobody")),
-            roles: vec!["no_such_role".into()],
-        }))
         .collect();
     let cfg = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -389,6 +393,17 @@ async fn rbac_pii_masked_on_every_path() {
         assert_eq!(r[0][0].as_deref(), Some(total.as_str()));
         assert_eq!(r[0][1].as_deref(), Some("0"));
     }
+    // aisle_grants is computed when read: the new view is listed for the roles that may read it.
+    assert_eq!(
+        one(
+            &planner,
+            "SELECT count(*) FROM aisle_grants WHERE relation_name = 'rbac_pii_view' \
+             AND role_name IN ('planner', 'analyst', 'admin')"
+        )
+        .await
+        .as_deref(),
+        Some("3")
+    );
     let e = run(&planner, "SELECT count(*) FROM customers")
         .await
         .unwrap_err();
@@ -610,4 +625,81 @@ async fn rbac_grants_on_unknown_relations_stop_start_up() {
         "{msg}"
     );
     assert!(!msg.contains("`daily_sales`"), "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rbac_config_roles_pii_privilege_and_role_union() {
+    // A data steward reads customers unmasked and nothing else; config roles join the demo ones.
+    let t: toml::Table = toml::from_str(
+        "[roles.steward]\ndescription = \"Customer data steward\"\nread = [\"customers\"]\npii = true\n",
+    )
+    .unwrap();
+    let policy = AccessPolicy::from_governance(Some(&t))
+        .unwrap()
+        .with_demo_defaults();
+    let srv = start_with(
+        policy,
+        &[
+            ("steward", &["steward"]),
+            ("planner_steward", &["planner", "steward"]),
+        ],
+    )
+    .await;
+    let admin = connect(&srv, "admin").await;
+    let total = one(&admin, "SELECT count(email) FROM customers").await;
+    assert_ne!(total.as_deref(), Some("0"));
+
+    let steward = connect(&srv, "steward").await;
+    assert_eq!(
+        one(&steward, "SELECT count(email) FROM customers").await,
+        total
+    );
+    let listed = names(
+        rows(
+            &steward,
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        .await,
+    );
+    let want: BTreeSet<String> = ["aisle_grants", "aisle_roles", "customers"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(listed, want);
+    let e = run(&steward, "SELECT * FROM customer_value LIMIT 0")
+        .await
+        .unwrap_err();
+    assert_eq!(e.0, "42501", "{e:?}");
+    assert!(
+        e.1.contains("permission denied for view customer_value"),
+        "{e:?}"
+    );
+    let e = run(&steward, "CREATE VIEW s AS SELECT 1")
+        .await
+        .unwrap_err();
+    assert_eq!(e.0, "42501");
+
+    // Union of roles: planner's relations plus customers, unmasked (pii from steward).
+    let both = connect(&srv, "planner_steward").await;
+    assert_eq!(
+        one(&both, "SELECT count(email) FROM customers").await,
+        total
+    );
+    assert!(
+        run(&both, "SELECT * FROM daily_sales LIMIT 0")
+            .await
+            .is_ok()
+    );
+    // customer_* views stay excluded: the steward role grants only `customers`.
+    let e = run(&both, "SELECT * FROM customer_value LIMIT 0")
+        .await
+        .unwrap_err();
+    assert_eq!(e.0, "42501", "{e:?}");
+
+    let roles = names(rows(&steward, "SELECT role_name FROM aisle_roles").await);
+    assert!(
+        roles.contains("steward") && roles.contains("analyst"),
+        "{roles:?}"
+    );
+    srv.stop().await.unwrap();
 }

@@ -15,7 +15,7 @@
 //! need grants on the tables the view reads; table functions such as `forecast_table` resolve
 //! names through the caller's session, i.e. through `RestrictedSchema`.
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use async_trait::async_trait;
@@ -497,62 +497,111 @@ pub fn roles_table(policy: &AccessPolicy) -> Result<Arc<dyn TableProvider>> {
     Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
 }
 
-/// `aisle_grants`: one row per role and relation it may read, resolved against the relations
-/// that exist at start-up (`relations`: name, `table`/`view`, PII columns).
-pub fn grants_table(
-    policy: &AccessPolicy,
-    relations: &[(String, &'static str, Vec<String>)],
-) -> Result<Arc<dyn TableProvider>> {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("role_name", DataType::Utf8, false),
-        Field::new("relation_name", DataType::Utf8, false),
-        Field::new("relation_type", DataType::Utf8, false),
-        Field::new("privilege", DataType::Utf8, false),
-        Field::new("masked_columns", DataType::Utf8, false),
-    ]));
-    let (mut role, mut rel, mut kind, mut privilege, mut masked) =
-        (vec![], vec![], vec![], vec![], vec![]);
-    for r in policy.roles() {
-        let access = policy.effective(std::slice::from_ref(&r.name));
-        let mut seen = HashSet::new();
-        for (name, k, pii) in relations {
-            if PUBLIC_RELATIONS.contains(&name.as_str()) || !access.can_read(name) {
-                continue;
-            }
-            if !seen.insert(name.clone()) {
-                continue;
-            }
-            role.push(r.name.clone());
-            rel.push(name.clone());
-            kind.push(k.to_string());
-            privilege.push("SELECT".to_string());
-            masked.push(if access.pii {
-                String::new()
-            } else {
-                pii.join(", ")
-            });
-        }
-        if access.has(Privilege::Admin) {
-            for what in ["DDL", "COPY", "FILES", "SET"] {
-                role.push(r.name.clone());
-                rel.push("*".into());
-                kind.push("any".into());
-                privilege.push(what.into());
-                masked.push(String::new());
-            }
+/// `aisle_grants`: one row per role and relation it may read, computed when it is read (so
+/// relations created after start-up are included).
+#[derive(Debug)]
+pub struct GrantsTable {
+    policy: Arc<AccessPolicy>,
+    full: Arc<dyn SchemaProvider>,
+    /// table name -> PII column names.
+    pii: HashMap<String, Vec<String>>,
+    schema: SchemaRef,
+}
+
+impl GrantsTable {
+    pub fn new(
+        policy: Arc<AccessPolicy>,
+        full: Arc<dyn SchemaProvider>,
+        pii: HashMap<String, Vec<String>>,
+    ) -> GrantsTable {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("role_name", DataType::Utf8, false),
+            Field::new("relation_name", DataType::Utf8, false),
+            Field::new("relation_type", DataType::Utf8, false),
+            Field::new("privilege", DataType::Utf8, false),
+            Field::new("masked_columns", DataType::Utf8, false),
+        ]));
+        GrantsTable {
+            policy,
+            full,
+            pii,
+            schema,
         }
     }
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![
-            text(role),
-            text(rel),
-            text(kind),
-            text(privilege),
-            text(masked),
-        ],
-    )?;
-    Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
+
+    async fn batch(&self) -> Result<RecordBatch> {
+        let mut names = self.full.table_names();
+        names.sort();
+        let mut relations = Vec::with_capacity(names.len());
+        for n in names {
+            if PUBLIC_RELATIONS.contains(&n.as_str()) {
+                continue;
+            }
+            let kind = match self.full.table_type(&n).await? {
+                Some(TableType::View) => "view",
+                Some(_) => "table",
+                None => continue,
+            };
+            relations.push((n, kind));
+        }
+        let (mut role, mut rel, mut kind, mut privilege, mut masked) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for r in self.policy.roles() {
+            let access = self.policy.effective(std::slice::from_ref(&r.name));
+            for (name, k) in &relations {
+                if !access.can_read(name) {
+                    continue;
+                }
+                role.push(r.name.clone());
+                rel.push(name.clone());
+                kind.push(k.to_string());
+                privilege.push("SELECT".to_string());
+                masked.push(match (access.pii, self.pii.get(name)) {
+                    (false, Some(cols)) => cols.join(", "),
+                    _ => String::new(),
+                });
+            }
+            if access.has(Privilege::Admin) {
+                for what in ["DDL", "COPY", "FILES", "SET"] {
+                    role.push(r.name.clone());
+                    rel.push("*".into());
+                    kind.push("any".into());
+                    privilege.push(what.into());
+                    masked.push(String::new());
+                }
+            }
+        }
+        Ok(RecordBatch::try_new(
+            self.schema.clone(),
+            vec![
+                text(role),
+                text(rel),
+                text(kind),
+                text(privilege),
+                text(masked),
+            ],
+        )?)
+    }
+}
+
+#[async_trait]
+impl TableProvider for GrantsTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let mem = MemTable::try_new(self.schema.clone(), vec![vec![self.batch().await?]])?;
+        mem.scan(state, projection, filters, limit).await
+    }
 }
 
 // ----- pg_roles -----
