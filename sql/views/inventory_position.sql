@@ -87,7 +87,10 @@ fc AS (
            count(*) AS forecast_days,
            max(model) AS model,
            max(demand_class) AS demand_class
-    FROM demand_forecast
+    -- the location total: where demand_forecast has per-channel rows, the natural join keeps
+    -- channel 'all' (and prunes the channel forecasts from the plan); without a channel column
+    -- it joins one row to every row
+    FROM demand_forecast NATURAL JOIN (SELECT 'all' AS channel) AS location_total
     GROUP BY sku_id, store_id
 ),
 joined AS (
@@ -131,7 +134,8 @@ SELECT sku_id, store_id, region_id, location_format, sku_name, department, categ
        snapshot_date, book_on_hand_snapshot,
        on_hand, on_order, on_hand + on_order AS position,
        history_days, last_sale_date, units_28d, units_91d,
-       forecast_28d, forecast_28d / forecast_days AS forecast_daily, means AS forecast_path, model, demand_class,
+       forecast_28d, forecast_days, forecast_28d / forecast_days AS forecast_daily, means AS forecast_path, model,
+       demand_class,
        ss['demand_mean'] AS lead_time_demand,
        ss['demand_std'] AS lead_time_demand_std,
        ss['safety_stock'] AS safety_stock,

@@ -50,6 +50,12 @@ suggested AS (
                                current_price, unit_cost, salvage_value) AS m
     FROM season_left s
     WHERE remaining_days > 0 AND on_hand > forecast_daily * remaining_days + greatest(case_pack, 1.0)
+),
+rated AS (
+    SELECT suggested.*,
+           confidence * CASE WHEN elasticity_source = 'sku' THEN 1.0 ELSE 0.8 END AS markdown_confidence
+    FROM suggested
+    WHERE m['discount'] > 0 AND m['margin_effect'] > 0
 )
 SELECT 'mkdn:' || CAST(sku_id AS VARCHAR) || ':' || CAST(store_id AS VARCHAR) AS recommendation_id,
        'markdown' AS action,
@@ -75,8 +81,9 @@ SELECT 'mkdn:' || CAST(sku_id AS VARCHAR) || ':' || CAST(store_id AS VARCHAR) AS
        m['no_markdown_margin'] AS margin_without_markdown,
        CAST(on_hand AS DOUBLE) AS recommended_qty,
        CAST(m['margin_effect'] AS DOUBLE) AS value,
-       CAST(confidence * CASE WHEN elasticity_source = 'sku' THEN 1.0 ELSE 0.8 END AS DOUBLE) AS confidence,
-       CAST(row_number() OVER (ORDER BY m['margin_effect'] * confidence DESC, sku_id, store_id) AS INT) AS priority,
+       CAST(markdown_confidence AS DOUBLE) AS confidence,
+       CAST(row_number() OVER (ORDER BY m['margin_effect'] * markdown_confidence DESC, sku_id, store_id) AS INT)
+           AS priority,
        concat(CAST(CAST(on_hand AS BIGINT) AS VARCHAR), ' on hand but only about ',
               CAST(round(m['no_markdown_units'], 1) AS VARCHAR), ' expected to sell in the ',
               CAST(CAST(remaining_days AS BIGINT) AS VARCHAR), ' days ',
@@ -91,5 +98,4 @@ SELECT 'mkdn:' || CAST(sku_id AS VARCHAR) || ':' || CAST(store_id AS VARCHAR) AS
               CAST(round(m['margin_effect'], 2) AS VARCHAR), ' (elasticity ', CAST(round(elasticity, 2) AS VARCHAR),
               CASE WHEN elasticity_source = 'sku' THEN ', own price history)' ELSE ', category pooled)' END, '.')
            AS reason
-FROM suggested
-WHERE m['discount'] > 0 AND m['margin_effect'] > 0
+FROM rated
