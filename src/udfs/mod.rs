@@ -42,7 +42,9 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
 /// All table functions aisle adds to SQL, by name. They are registered on a session (DataFusion's
 /// `FunctionRegistry` has no table functions), see `register_table_functions`.
 pub fn table_functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
-    forecast::table_functions()
+    let mut v = forecast::table_functions();
+    v.extend(customer::table_functions());
+    v
 }
 
 /// Register every table function on a session context.
@@ -77,7 +79,10 @@ pub fn documented_functions() -> Vec<(String, &'static str, Documentation)> {
             out.push((f.name().to_string(), "aggregate", d.clone()));
         }
     }
-    for (name, d) in forecast::table_function_docs() {
+    for (name, d) in forecast::table_function_docs()
+        .into_iter()
+        .chain(customer::table_function_docs())
+    {
         out.push((name.to_string(), "table", d));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));

@@ -31,16 +31,25 @@
 //! | `promo_uplift_paired(actual, baseline[, level])` | aggregate | struct |
 //! | `preference_index(value, region_total, category_total, grand_total[, prior])` | scalar | DOUBLE |
 //! | `return_rate(returned, sold[, prior_rate, prior_strength])` | scalar | DOUBLE |
+//! | `rfm_table(table, customer_col, date_col, amount_col[, options])` | table | rows: customer, summary, r/f/m scores, segment |
+//! | `association_rules_table(table, basket_col, item_col, min_support, min_confidence[, options])` | table | rows: one per rule |
+//! | `kmeans_table(table, id_cols, feature_cols, k[, options])` | table | rows: ids, cluster_id, cluster_size, inertia, silhouette |
+//!
+//! The table functions (shared plumbing in `table_common.rs`) resolve the table in the calling
+//! session and return a view over a query planned by the session's SQL planner.
 use std::sync::Arc;
 
-use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+use datafusion::catalog::TableFunctionImpl;
+use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 
 use crate::error::SqlError;
 use crate::models::customer::CustomerError;
 
 mod common;
+mod table_common;
 
 mod association_rules;
+mod association_rules_table;
 mod bgnbd_churn_risk;
 mod bgnbd_expected_purchases;
 mod bgnbd_fit;
@@ -51,6 +60,7 @@ mod gamma_gamma_spend;
 mod kmeans_assign;
 mod kmeans_fit;
 mod kmeans_sweep;
+mod kmeans_table;
 mod preference_index;
 mod price_elasticity;
 mod price_elasticity_pooled;
@@ -58,6 +68,7 @@ mod promo_uplift;
 mod promo_uplift_paired;
 mod return_rate;
 mod rfm_segment;
+mod rfm_table;
 
 /// Scalar functions of this family.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
@@ -93,6 +104,32 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     .into_iter()
     .map(Arc::new)
     .collect()
+}
+
+/// Table functions of this family, to register on a SessionContext/SessionState
+/// (`register_udtf(name, f)`); they hold no state.
+pub fn table_functions() -> Vec<(&'static str, Arc<dyn TableFunctionImpl>)> {
+    vec![
+        ("rfm_table", Arc::new(rfm_table::RfmTable)),
+        (
+            "association_rules_table",
+            Arc::new(association_rules_table::AssociationRulesTable),
+        ),
+        ("kmeans_table", Arc::new(kmeans_table::KmeansTable)),
+    ]
+}
+
+/// Name and documentation of the table functions (DataFusion's `TableFunctionImpl` carries no
+/// documentation), for `docs/functions.md` and the catalog.
+pub fn table_function_docs() -> Vec<(&'static str, Documentation)> {
+    vec![
+        ("rfm_table", rfm_table::DOC.clone()),
+        (
+            "association_rules_table",
+            association_rules_table::DOC.clone(),
+        ),
+        ("kmeans_table", kmeans_table::DOC.clone()),
+    ]
 }
 
 /// Removes the model's row references (" at row 3", " row 3"): inside SQL they would count rows
