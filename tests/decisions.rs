@@ -6,7 +6,6 @@ mod common;
 mod gov_support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::time::Duration;
 
 use gov_support::{code, connect, one, refresh_cli, rows, setup, start};
@@ -401,10 +400,8 @@ async fn decisions_survive_sigkill_exactly_once() {
     for cycle in 0..CYCLES {
         let srv = start(&s);
         let port = srv.port;
-        let stop = Arc::new(tokio::sync::Notify::new());
         let mut tasks = Vec::new();
         for w in 0..CLIENTS {
-            let stop = stop.clone();
             tasks.push(tokio::spawn(async move {
                 let user = if w % 2 == 0 { "planner" } else { "approver" };
                 let Ok((client, conn)) = tokio_postgres::connect(
@@ -443,10 +440,6 @@ async fn decisions_survive_sigkill_exactly_once() {
                             .await
                             .map(|_| ())
                     };
-                    tokio::select! {
-                        _ = stop.notified() => break,
-                        _ = async {} => {}
-                    }
                     match r {
                         Ok(()) => ok.push(tag),
                         Err(_) => break,
