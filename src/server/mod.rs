@@ -18,6 +18,7 @@
 pub mod config;
 pub mod handler;
 pub mod metrics;
+pub mod pg_proc;
 pub mod pgcompat;
 pub mod scram;
 pub mod session;

@@ -16,9 +16,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 use datafusion::prelude::SessionContext;
-use datafusion_pg_catalog::pg_catalog::{
-    PgCatalogSchemaProvider, PgCatalogStaticTables,
-};
+use datafusion_pg_catalog::pg_catalog::{PgCatalogSchemaProvider, PgCatalogStaticTables};
 use parking_lot::Mutex;
 
 use super::session::Settings;
@@ -310,14 +308,66 @@ pub fn register_session_functions(ctx: &SessionContext, facts: SessionFacts) {
         },
     ));
 
-    // No sequences, no comments on functions and shared objects.
+    // aisle's functions (pg_proc rows from `pg_proc::functions`): arguments and result type.
+    ctx.register_udf(udf(
+        "pg_get_function_arguments",
+        Signature::any(1, Volatility::Stable),
+        DataType::Utf8,
+        |args| {
+            oid_lookup(args, |oid, _| {
+                super::pg_proc::function_by_oid(oid).map(|f| f.arguments.clone())
+            })
+        },
+    ));
+    ctx.register_udf(udf(
+        "pg_get_function_identity_arguments",
+        Signature::any(1, Volatility::Stable),
+        DataType::Utf8,
+        |args| {
+            oid_lookup(args, |oid, _| {
+                super::pg_proc::function_by_oid(oid).map(|f| f.arguments.clone())
+            })
+        },
+    ));
+    ctx.register_udf(udf(
+        "pg_get_function_result",
+        Signature::any(1, Volatility::Stable),
+        DataType::Utf8,
+        |args| {
+            oid_lookup(args, |oid, _| {
+                super::pg_proc::function_by_oid(oid).and_then(|f| f.result.clone())
+            })
+        },
+    ));
+
+    // `information_schema._pg_expandarray(a)` is rewritten to `unnest(pg_expandarray_list(a))`
+    // (see `pg_proc::rewrite_client_sql`): the elements of an array or of an int2vector's text
+    // ("1 2") with their positions, as a list of (x, n) records.
+    ctx.register_udf(udf(
+        "pg_expandarray_list",
+        Signature::any(1, Volatility::Immutable),
+        expandarray_type(),
+        |args| expandarray(&args.args[0], args.number_rows),
+    ));
+
+    // Tables are Parquet files, not PostgreSQL heaps: no sizes to report (psql `\dt+` shows 0).
+    for name in ["pg_table_size", "pg_indexes_size", "pg_database_size"] {
+        ctx.register_udf(udf(
+            name,
+            Signature::any(1, Volatility::Stable),
+            DataType::Int64,
+            |_| Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(0)))),
+        ));
+    }
+
+    // No sequences, no function definitions in SQL, no comments on shared objects.
     for (name, arity) in [
-        ("pg_get_function_result", 1usize),
-        ("pg_get_function_arguments", 1),
-        ("pg_get_functiondef", 1),
+        ("pg_get_functiondef", 1usize),
+        ("pg_get_function_sqlbody", 1),
+        ("pg_get_indexdef", 3),
+        ("pg_get_triggerdef", 1),
         ("pg_get_serial_sequence", 2),
         ("shobj_description", 2),
-        ("pg_get_function_identity_arguments", 1),
     ] {
         ctx.register_udf(udf(
             name,
@@ -338,7 +388,13 @@ pub fn register_session_functions(ctx: &SessionContext, facts: SessionFacts) {
         DataType::Utf8,
         {
             let comments = comments.clone();
-            move |args| oid_lookup(args, |oid, _| comments.table_comment(oid))
+            move |args| {
+                oid_lookup(args, |oid, _| {
+                    comments.table_comment(oid).or_else(|| {
+                        super::pg_proc::function_by_oid(oid).map(|f| f.description.clone())
+                    })
+                })
+            }
         },
     ));
     ctx.register_udf(udf(
@@ -347,6 +403,84 @@ pub fn register_session_functions(ctx: &SessionContext, facts: SessionFacts) {
         DataType::Utf8,
         move |args| oid_lookup(args, |oid, col| comments.column_comment(oid, col)),
     ));
+}
+
+fn expandarray_type() -> DataType {
+    use datafusion::arrow::datatypes::{Field, Fields};
+    let item = DataType::Struct(Fields::from(vec![
+        Field::new("x", DataType::Int64, true),
+        Field::new("n", DataType::Int32, false),
+    ]));
+    DataType::List(Arc::new(Field::new("item", item, true)))
+}
+
+/// `pg_expandarray_list(a)`: `[(a[1], 1), (a[2], 2), ...]`; `a` is a list of integers or
+/// int2vector text such as `1 2`.
+fn expandarray(arg: &ColumnarValue, number_rows: usize) -> DfResult<ColumnarValue> {
+    use datafusion::arrow::array::{Int32Builder, Int64Builder, ListBuilder, StructBuilder};
+    use datafusion::arrow::datatypes::Field;
+    let array = arg.clone().into_array(number_rows.max(1))?;
+    let text = datafusion::arrow::compute::cast(&array, &DataType::Utf8).or_else(|_| {
+        // lists: render each element list as space-separated text
+        let values: Vec<Option<String>> = (0..array.len())
+            .map(|i| {
+                if array.is_null(i) {
+                    return Ok(None);
+                }
+                let v = ScalarValue::try_from_array(&array, i)?;
+                Ok(match v {
+                    ScalarValue::List(l) => {
+                        let inner = datafusion::arrow::compute::cast(l.values(), &DataType::Utf8)?;
+                        let inner = inner.as_any().downcast_ref::<StringArray>().cloned();
+                        inner.map(|a| a.iter().flatten().collect::<Vec<_>>().join(" "))
+                    }
+                    other => Some(other.to_string()),
+                })
+            })
+            .collect::<DfResult<_>>()?;
+        Ok::<ArrayRef, DataFusionError>(Arc::new(StringArray::from(values)))
+    })?;
+    let text = text
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| DataFusionError::Internal("pg_expandarray_list: not text".into()))?;
+    let fields = vec![
+        Field::new("x", DataType::Int64, true),
+        Field::new("n", DataType::Int32, false),
+    ];
+    let mut out = ListBuilder::new(StructBuilder::new(
+        fields,
+        vec![Box::new(Int64Builder::new()), Box::new(Int32Builder::new())],
+    ));
+    for v in text.iter() {
+        let Some(v) = v else {
+            out.append(false);
+            continue;
+        };
+        let items = v
+            .trim_matches(|c| c == '{' || c == '}' || c == '[' || c == ']')
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|s| !s.is_empty());
+        for (i, item) in items.enumerate() {
+            let sb = out.values();
+            sb.field_builder::<Int64Builder>(0)
+                .expect("x builder")
+                .append_option(item.parse::<i64>().ok());
+            sb.field_builder::<Int32Builder>(1)
+                .expect("n builder")
+                .append_value(i as i32 + 1);
+            sb.append(true);
+        }
+        out.append(true);
+    }
+    let result: ArrayRef = Arc::new(out.finish());
+    if matches!(arg, ColumnarValue::Scalar(_)) {
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &result, 0,
+        )?))
+    } else {
+        Ok(ColumnarValue::Array(result))
+    }
 }
 
 fn scalar_i64(v: &ScalarValue) -> Option<i64> {
@@ -437,6 +571,11 @@ impl Comments {
             .filter(|d| !d.is_empty())
     }
 
+    /// Description and column comments of a table, by name.
+    pub fn table(&self, table: &str) -> Option<(String, Vec<(String, String)>)> {
+        self.by_name.lock().get(table).cloned()
+    }
+
     pub fn has_any(&self) -> bool {
         !self.by_name.lock().is_empty()
     }
@@ -479,6 +618,10 @@ pub fn install_catalog(
         static_tables()?,
         roles,
     )?;
+    let provider = super::pg_proc::AisleCatalogSchema::new(
+        Arc::new(provider),
+        ctx.state().catalog_list().clone(),
+    );
     catalog.register_schema("pg_catalog", Arc::new(provider))?;
     Ok(())
 }

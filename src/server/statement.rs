@@ -385,6 +385,7 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
         mut other => {
             fix_integer_literals(&mut other);
             rewrite_array_subqueries(&mut other);
+            super::pg_proc::rewrite_client_sql(&mut other);
             Command::Sql(Box::new(DFStatement::Statement(Box::new(other))))
         }
     })
