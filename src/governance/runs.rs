@@ -314,12 +314,20 @@ impl Runs {
                     inputs.insert(format!("{}\u{0}{}", f.table, f.path), f);
                 }
             }
+            let mut empty_fields: Vec<Field> = df
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect();
+            empty_fields.push(Field::new("run_id", DataType::Utf8, false));
             let batches = df.collect().await?;
             let batches = check_and_stamp(name, &run_id, batches)?;
+            // An empty result still gets the view's columns.
             let schema = batches
                 .first()
                 .map(|b| b.schema())
-                .unwrap_or_else(|| Arc::new(Schema::empty()));
+                .unwrap_or_else(|| Arc::new(Schema::new(empty_fields)));
             let mut buf = Vec::new();
             {
                 let mut w = ArrowWriter::try_new(&mut buf, schema, None)?;
