@@ -32,6 +32,11 @@ run "\\dn"          "public"       -c '\dn'
 run "\\dt"          "List of"      -c '\dt'
 run "\\dv"          ""             -c '\dv'
 run "\\df"          "Schema"       -c '\df'
+run "\\df lists aisle functions" "demand_rate, order_cost, holding_cost" -c '\df eoq'
+run "\\d+ column comments" "Location identifier" -c '\d+ stores'
+run "\\dt+ table comments" "Every location of the chain" -c '\dt+ stores'
+run "function descriptions" "Economic order quantity" -Atc "SELECT obj_description(p.oid, 'pg_proc') FROM pg_catalog.pg_proc p WHERE proname = 'eoq'"
+run "information_schema types" "double precision" -Atc "SELECT data_type FROM information_schema.columns WHERE table_name = 'stores' AND column_name = 'latitude'"
 run "\\conninfo"    "You are connected" -c '\conninfo'
 run "FETCH_COUNT"   "999"          -v FETCH_COUNT=100 -Atc "SELECT value FROM range(1000)"
 run_err "error code" "42P01"       -v VERBOSITY=verbose -c "SELECT * FROM no_such_table"

@@ -1,4 +1,5 @@
-"""The real client libraries (psql, psycopg 3, psycopg2, SQLAlchemy + pandas, asyncpg, node-postgres)
+"""The real client libraries (psql, psycopg 3, psycopg2, SQLAlchemy + pandas, asyncpg, pgjdbc,
+node-postgres)
 against the real `aisle serve --demo` binary on 127.0.0.1, via tests/clients/run.sh."""
 import os
 import re
@@ -10,7 +11,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Checks known not to pass yet, each with the reason. A strict expectation: when one starts
 # passing, this test fails so the entry gets removed.
-KNOWN_FAILING: dict[str, str] = {}
+KNOWN_FAILING: dict[str, str] = {
+    "jdbc metadata catalogs and schemas": "getTypeInfo: `typinput = 'pg_catalog.array_in'::regproc` "
+    "plans as an Int32 comparison with pg_type's text column (22P02)",
+    "jdbc metadata tables with remarks": "getTables: the LEFT JOIN on pg_description with "
+    "`d.classoid = 'pg_class'::regclass` fails (non-nullable oid column) so REMARKS is NULL; "
+    "getColumns REMARKS and psql \\d+/\\dt+ descriptions work",
+    "jdbc metadata primary keys and indexes": "getIndexInfo: array_element over pg_index's "
+    "text int2vector columns (indkey/indoption)",
+}
 
 
 def test_client_suite(aisle, tmp_path):
