@@ -88,6 +88,31 @@ pub fn forecast(
     levels: &[f64],
     method: IntermittentMethod,
 ) -> Result<Forecast, ForecastError> {
+    forecast_impl(y, h, levels, method, None)
+}
+
+/// [`forecast`] with intervals from the model's own h-step in-sample errors (see `hstep.rs`):
+/// from observed-period origins a multiple of `stride` before the end, the flat forecast the
+/// model made there is compared with the next `h` observed values. Falls back to the one-step
+/// residual intervals of [`forecast`] when fewer than 30 errors exist. The point forecast is
+/// the same.
+pub fn forecast_hstep(
+    y: &[f64],
+    h: usize,
+    levels: &[f64],
+    method: IntermittentMethod,
+    stride: usize,
+) -> Result<Forecast, ForecastError> {
+    forecast_impl(y, h, levels, method, Some(stride))
+}
+
+fn forecast_impl(
+    y: &[f64],
+    h: usize,
+    levels: &[f64],
+    method: IntermittentMethod,
+    hstep: Option<usize>,
+) -> Result<Forecast, ForecastError> {
     if y.is_empty() {
         return Err(ForecastError::Empty);
     }
@@ -133,14 +158,42 @@ pub fn forecast(
         n_missing: y.len() - obs.len(),
         ..FitInfo::default()
     };
-    Ok(Forecast::empirical(
+    let one_step = Forecast::empirical(
         method.name(),
         vec![fit.value; h],
         &residuals,
         levels,
         true,
-        info,
-    ))
+        info.clone(),
+    );
+    if let Some(stride) = hstep
+        && !levels.is_empty()
+        && fit.fitted.len() == obs.len()
+    {
+        let origins = super::hstep::origins(obs.len(), stride, 10);
+        let mut errors = vec![f64::NAN; origins.len() * h];
+        let mut fcs = vec![f64::NAN; origins.len() * h];
+        for (j, &o) in origins.iter().enumerate() {
+            let f = fit.fitted[o];
+            for k in 0..h.min(obs.len() - o) {
+                errors[j * h + k] = obs[o + k] - f;
+                fcs[j * h + k] = f;
+            }
+        }
+        if let Some(f) = super::hstep::intervals(
+            method.name(),
+            vec![fit.value; h],
+            &errors,
+            &fcs,
+            stride,
+            levels,
+            true,
+            info,
+        ) {
+            return Ok(f.widen_to(&one_step));
+        }
+    }
+    Ok(one_step)
 }
 
 /// The point forecast alone (no intervals), on a complete history (no NaN: use [`forecast`]

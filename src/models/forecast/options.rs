@@ -145,10 +145,13 @@ pub enum Intervals {
     /// Each model's own: analytic normal for ETS, baselines, Theta; empirical residual
     /// quantiles for the intermittent models (statsforecast's definitions where it has them).
     Model,
-    /// ETS intervals from the analytic σ_h scaled by the empirical quantiles of the
-    /// standardised residuals ([`super::IntervalMethod::ScaledResiduals`]); other models as
-    /// `Model`.
+    /// ETS and intermittent intervals from the model's own h-step in-sample errors
+    /// ([`super::IntervalMethod::HStepErrors`]); other models as `Model`.
     Empirical,
+    /// ETS intervals from the analytic σ_h scaled by the empirical quantiles of the
+    /// standardised one-step residuals ([`super::IntervalMethod::ScaledResiduals`]); other
+    /// models as `Model`.
+    Scaled,
 }
 
 /// Options of one forecast call. `Default` is what `forecast(ds, y, h)` means in SQL.
@@ -219,7 +222,7 @@ pub const OPTION_KEYS: &str = "method, season_length, window, alpha, alpha_d, al
     negatives (clamp|error|allow), yearly (auto|on|off), yearly_period, yearly_terms, \
     selection (rules|holdout), holdout, intermittent_method (croston|croston_optimized|\
     croston_sba|tsb|adida|imapa), min_history, fallback (true|false), ets_model (e.g. ZZZ, MAdM), \
-    intervals (empirical|model), ets_fit (fast|reference)";
+    intervals (empirical|scaled|model), ets_fit (fast|reference)";
 
 fn parse_num(key: &str, value: &str) -> Result<f64, ForecastError> {
     value
@@ -363,8 +366,9 @@ impl ForecastOptions {
             "intervals" => {
                 self.intervals = match v.as_str() {
                     "empirical" => Intervals::Empirical,
+                    "scaled" => Intervals::Scaled,
                     "model" | "normal" => Intervals::Model,
-                    _ => return Err(bad("expected empirical or model")),
+                    _ => return Err(bad("expected empirical, scaled or model")),
                 }
             }
             _ => {

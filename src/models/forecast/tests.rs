@@ -151,7 +151,7 @@ fn auto_routes_by_demand_class() {
     let f = forecast(&inter, 14, &[80.0], &o, &[]).unwrap();
     assert_eq!(f.model, "TSB");
     assert_eq!(f.fit.demand_class, Some(DemandClass::Intermittent));
-    assert_eq!(f.interval_method, IntervalMethod::EmpiricalResiduals);
+    assert_eq!(f.interval_method, IntervalMethod::HStepErrors);
 
     let f = forecast(&[0.0; 40], 5, &[80.0], &o, &[]).unwrap();
     assert_eq!(f.model, "Zero");

@@ -15,6 +15,10 @@ pub enum IntervalMethod {
     /// (`e_t/σ`) instead of the normal's ±z: the analytic horizon scaling of the model with the
     /// residuals' own shape (skewed, heavy-tailed demand). ETS with `intervals = empirical`.
     ScaledResiduals,
+    /// `mean + s_k · Q`: per-step scales `s_k` and a quantile table `Q` from the model's own
+    /// h-step in-sample errors (see `hstep.rs`). ETS and the intermittent models with
+    /// `intervals = empirical` (the default).
+    HStepErrors,
     /// No spread could be estimated (fewer than two usable residuals): lower = upper = mean.
     Degenerate,
 }
@@ -26,6 +30,7 @@ impl IntervalMethod {
             IntervalMethod::Normal => "normal",
             IntervalMethod::EmpiricalResiduals => "empirical_residuals",
             IntervalMethod::ScaledResiduals => "scaled_residuals",
+            IntervalMethod::HStepErrors => "hstep_errors",
             IntervalMethod::Degenerate => "degenerate",
         }
     }
@@ -73,7 +78,8 @@ pub struct Forecast {
     /// Standard deviation per step when the intervals are normal; lets [`Forecast::quantile`]
     /// answer any probability, not just the requested levels.
     pub sigma_h: Option<Vec<f64>>,
-    /// For [`IntervalMethod::ScaledResiduals`]: the standardised residual quantiles at
+    /// For [`IntervalMethod::ScaledResiduals`] and [`IntervalMethod::HStepErrors`]: the
+    /// standardised residual quantiles at
     /// p = 0, 0.01, …, 1 (101 values), so [`Forecast::quantile`] can answer any probability.
     pub residual_quantiles: Option<Vec<f64>>,
     /// How the intervals were made.
@@ -188,6 +194,27 @@ impl Forecast {
         }
     }
 
+    /// Widens `self`'s intervals to also contain `other`'s (same mean, levels and horizon):
+    /// lower = the smaller, upper = the larger of the two. The h-step intervals use it to
+    /// keep the model's own (analytic or one-step) intervals as a floor. Other fields are
+    /// `self`'s.
+    pub(crate) fn widen_to(mut self, other: &Forecast) -> Forecast {
+        if other.levels != self.levels || other.mean.len() != self.mean.len() {
+            return self;
+        }
+        for (a, b) in self.lower.iter_mut().zip(&other.lower) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x = x.min(*y);
+            }
+        }
+        for (a, b) in self.upper.iter_mut().zip(&other.upper) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x = x.max(*y);
+            }
+        }
+        self
+    }
+
     /// Forecast horizon.
     pub fn horizon(&self) -> usize {
         self.mean.len()
@@ -222,7 +249,21 @@ impl Forecast {
         let s = self.sigma_h.as_ref()?;
         if let Some(table) = &self.residual_quantiles {
             let q = quantile_sorted(table, p);
-            return Some(self.mean.iter().zip(s).map(|(m, s)| m + q * s).collect());
+            let mut out: Vec<f64> = self.mean.iter().zip(s).map(|(m, s)| m + q * s).collect();
+            // keep quantiles monotone across the requested bounds (h-step intervals are
+            // widened to the model's own, which the table does not know about)
+            for (i, lv) in self.levels.iter().enumerate() {
+                if p > 0.5 && 0.5 + lv / 200.0 <= p {
+                    for (o, b) in out.iter_mut().zip(&self.upper[i]) {
+                        *o = o.max(*b);
+                    }
+                } else if p < 0.5 && 0.5 - lv / 200.0 >= p {
+                    for (o, b) in out.iter_mut().zip(&self.lower[i]) {
+                        *o = o.min(*b);
+                    }
+                }
+            }
+            return Some(out);
         }
         let level = (2.0 * p - 1.0).abs() * 100.0;
         let z = z_for_level(level) * if p < 0.5 { -1.0 } else { 1.0 };

@@ -200,6 +200,70 @@ impl EtsModel {
         f
     }
 
+    /// Point forecasts with intervals from the model's own h-step in-sample errors (see
+    /// `hstep.rs`): the filter is run once over `y` (the history the model was fitted on) with
+    /// the fitted parameters, stopping at origins a whole number of seasons (`stride`) before
+    /// the end, and each origin forecasts `h` steps. Falls back to
+    /// [`EtsModel::forecast_scaled`] when the history gives fewer than 30 errors.
+    pub fn forecast_hstep(&self, y: &[f64], h: usize, levels: &[f64], stride: usize) -> Forecast {
+        if levels.is_empty() || y.len() != self.residuals.len() {
+            return self.forecast_scaled(h, levels);
+        }
+        let warmup = (2 * self.m).max(10);
+        let origins = super::hstep::origins(y.len(), stride, warmup);
+        let p = Smoothing {
+            alpha: self.alpha,
+            beta: if self.beta.is_nan() { 0.0 } else { self.beta },
+            gamma: if self.gamma.is_nan() { 0.0 } else { self.gamma },
+            phi: self.phi_or_one(),
+        };
+        let mut state = self.init_state.clone();
+        let mut next = vec![0.0; state.len()];
+        let mut sbuf = Vec::new();
+        let mut fc = vec![0.0; h];
+        let mut errors = vec![f64::NAN; origins.len() * h];
+        let mut fcs = vec![f64::NAN; origins.len() * h];
+        let mut at = 0usize;
+        for (j, &o) in origins.iter().enumerate() {
+            if o > at {
+                likelihood(
+                    &y[at..o],
+                    self.spec,
+                    self.m,
+                    p,
+                    &state,
+                    &mut sbuf,
+                    f64::INFINITY,
+                    0,
+                    None,
+                    Some(&mut next),
+                );
+                std::mem::swap(&mut state, &mut next);
+                at = o;
+            }
+            forecast_from(&state, self.spec, self.m, self.phi_or_one(), &mut fc);
+            for k in 0..h.min(y.len() - o) {
+                errors[j * h + k] = y[o + k] - fc[k];
+                fcs[j * h + k] = fc[k];
+            }
+        }
+        let mean = self.point_forecast(h);
+        let nonnegative = y.iter().all(|v| v.is_nan() || *v >= 0.0);
+        match super::hstep::intervals(
+            self.spec.name(),
+            mean,
+            &errors,
+            &fcs,
+            stride,
+            levels,
+            nonnegative,
+            self.fit_info(),
+        ) {
+            Some(f) => f.widen_to(&self.forecast_scaled(h, levels)),
+            None => self.forecast_scaled(h, levels),
+        }
+    }
+
     /// The in-sample one-step forecasts (NaN where `y` was missing).
     pub fn fitted(&self, y: &[f64]) -> Vec<f64> {
         y.iter()
