@@ -199,7 +199,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rt.block_on(async {
                 let engine = Engine::open(engine_config(&a.engine, &file)?).await?;
                 let state_dir = aisle::governance::service::default_state_dir(
-                    a.engine.data_dir.as_deref().or(file.engine.data_dir.as_deref()),
+                    a.engine
+                        .data_dir
+                        .as_deref()
+                        .or(file.engine.data_dir.as_deref()),
                 );
                 let gov = aisle::governance::service::GovernanceConfig::from_toml(
                     file.governance.as_ref(),
@@ -211,7 +214,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .refresh(&engine.new_session(), &a.user, &a.views)
                     .await
                     .map_err(|e| anyhow::anyhow!("refresh failed: {e}"))?;
-                println!("run {} by {} in {}", m.run_id, m.created_by, gov.runs.dir.display());
+                println!(
+                    "run {} by {} in {}",
+                    m.run_id,
+                    m.created_by,
+                    gov.runs.dir.display()
+                );
                 for v in &m.views {
                     println!("  {:<40} {:>8} rows  {}", v.view, v.rows, v.file);
                 }

@@ -129,7 +129,8 @@ pub fn run(a: ServeArgs, file: &ConfigFile) -> anyhow::Result<ExitCode> {
         )?;
         tracing::info!(audit = %gov_cfg.audit.dir.display(), runs = %gov_cfg.runs.dir.display(),
             decisions = %gov_cfg.decisions.dir.display(), "governance folders");
-        cfg.governance = Some(aisle::governance::service::Governance::open(gov_cfg, &engine).await?);
+        cfg.governance =
+            Some(aisle::governance::service::Governance::open(gov_cfg, &engine).await?);
         let shutdown = CancellationToken::new();
         let signal_token = shutdown.clone();
         tokio::spawn(async move {

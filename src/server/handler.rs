@@ -1616,8 +1616,16 @@ impl QueryParser for ConnParser {
         let commands = match conn.server.parser.parse(sql) {
             Ok(c) => c,
             Err(e) => {
-                conn.finish(&session, sql, Instant::now(), 0, 0, Some(&e), Via::Extended(None))
-                    .await;
+                conn.finish(
+                    &session,
+                    sql,
+                    Instant::now(),
+                    0,
+                    0,
+                    Some(&e),
+                    Via::Extended(None),
+                )
+                .await;
                 return Err(e.into_pgwire());
             }
         };
@@ -2008,14 +2016,30 @@ impl Conn {
                     // Keep the finished run: executing a completed portal again returns no rows
                     // (PostgreSQL semantics), it does not restart the query.
                     send_complete(client, Tag::new("SELECT").with_rows(f.rows)).await?;
-                    self.finish(session, &run.sql, t0, dr, db, None, Via::Extended(params_hash(&portal)))
-                        .await;
+                    self.finish(
+                        session,
+                        &run.sql,
+                        t0,
+                        dr,
+                        db,
+                        None,
+                        Via::Extended(params_hash(&portal)),
+                    )
+                    .await;
                     Ok(())
                 }
                 Err(e) => {
                     session.portals.lock().remove(portal_name);
-                    self.finish(session, &run.sql, t0, dr, db, Some(&e), Via::Extended(params_hash(&portal)))
-                        .await;
+                    self.finish(
+                        session,
+                        &run.sql,
+                        t0,
+                        dr,
+                        db,
+                        Some(&e),
+                        Via::Extended(params_hash(&portal)),
+                    )
+                    .await;
                     Err(e)
                 }
             };

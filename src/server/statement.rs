@@ -113,7 +113,8 @@ impl SqlParser {
         if df_first {
             return self.parse_df(sql).map_err(|e| syntax(&e));
         }
-        match self.compat.parse(sql) {
+        let fixed = super::pg_proc::fix_reg_casts(sql);
+        match self.compat.parse(&fixed) {
             Ok(stmts) => stmts.into_iter().map(classify).collect(),
             Err(e) => match self.parse_df(sql) {
                 Ok(cmds) => Ok(cmds),
@@ -376,7 +377,9 @@ pub fn classify(stmt: Statement) -> Result<Command, PgError> {
         Statement::Insert(ins) if crate::governance::decisions::is_decisions_insert(&ins) => {
             Command::Decide(Box::new(ins))
         }
-        Statement::Call(f) if object_name(&f.name).eq_ignore_ascii_case("refresh_recommendations") => {
+        Statement::Call(f)
+            if object_name(&f.name).eq_ignore_ascii_case("refresh_recommendations") =>
+        {
             Command::Refresh(refresh_args(&f)?)
         }
         Statement::LISTEN { .. } => Command::NoOp("LISTEN"),
