@@ -108,7 +108,7 @@ def main() -> None:
     fc.drop(columns=["model"]).to_parquet(args.out, index=False)
     n_series = fc["unique_id"].nunique()
     score = subprocess.run(
-        [sys.executable, os.path.join(HERE, "ref", "score_forecasts.py"), "--data", args.data,
+        [sys.executable, os.path.join(HERE, "ref", "score_forecasts.py"), "--data", os.path.abspath(args.data),
          "--forecasts", os.path.abspath(args.out), "--levels", args.levels, "--h", str(args.h)],
         capture_output=True, text=True, cwd=os.path.join(HERE, "ref"))
     if score.returncode:
