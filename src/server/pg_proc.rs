@@ -649,6 +649,55 @@ fn rewrite_catalog_exprs(stmt: &mut datafusion::sql::sqlparser::ast::Statement) 
     });
 }
 
+/// Text fixes of oid-alias casts, applied before datafusion-pg-catalog's rewrite turns them
+/// into name lookups:
+/// - `'pg_class'::regclass`: a system table name is looked up in `pg_catalog` (PostgreSQL's
+///   search path always includes it; the lookup would search only `current_schema()`);
+/// - `'pg_catalog.array_in'::regproc`: pg_type's `typinput`/`typoutput`/... columns hold
+///   function names as text here, so the cast becomes the bare name (JDBC `getTypeInfo`).
+pub fn fix_reg_casts(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.contains("::regclass") && !sql.contains("::regproc") {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(q) = rest.find('\'') {
+        let (before, after) = rest.split_at(q);
+        out.push_str(before);
+        // `after` starts at the opening quote
+        let Some(end) = after[1..].find('\'') else {
+            out.push_str(after);
+            return std::borrow::Cow::Owned(out);
+        };
+        let name = &after[1..1 + end];
+        let tail = &after[end + 2..];
+        let simple = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        if simple
+            && tail.starts_with("::regclass")
+            && name.starts_with("pg_")
+            && !name.contains('.')
+        {
+            out.push_str(&format!("'pg_catalog.{name}'::regclass"));
+            rest = &tail["::regclass".len()..];
+        } else if simple
+            && tail.starts_with("::regproc")
+            && !tail[9..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        {
+            let bare = name.strip_prefix("pg_catalog.").unwrap_or(name);
+            out.push_str(&format!("'{bare}'"));
+            rest = &tail["::regproc".len()..];
+        } else {
+            out.push_str(&after[..end + 2]);
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -696,6 +745,20 @@ mod tests {
         // subqueries that are not over the catalog are left alone
         let s = rewritten("SELECT (SELECT x FROM t WHERE t.y = u.y) FROM u");
         assert!(!s.contains("first_value"), "{s}");
+    }
+
+    #[test]
+    fn reg_casts_are_fixed() {
+        assert_eq!(
+            fix_reg_casts("d.classoid = 'pg_class'::regclass AND x = 'it''s'"),
+            "d.classoid = 'pg_catalog.pg_class'::regclass AND x = 'it''s'"
+        );
+        assert_eq!(
+            fix_reg_casts("typinput='pg_catalog.array_in'::regproc as is_array"),
+            "typinput='array_in' as is_array"
+        );
+        assert_eq!(fix_reg_casts("'stores'::regclass"), "'stores'::regclass");
+        assert_eq!(fix_reg_casts("SELECT 1"), "SELECT 1");
     }
 
     #[test]

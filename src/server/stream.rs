@@ -166,22 +166,42 @@ impl RowStream {
         let schema = Arc::new(plan.schema().as_arrow().clone());
         let (tx, rx) = tokio::sync::mpsc::channel(2);
         let task = exec_runtime().spawn(async move {
-            let stream = match ctx.execute_logical_plan(plan).await {
-                Ok(df) => df.execute_stream().await,
-                Err(e) => Err(e),
-            };
-            let mut stream = match stream {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                    return;
+            let tx_panic = tx.clone();
+            let run = async move {
+                let stream = match ctx.execute_logical_plan(plan).await {
+                    Ok(df) => df.execute_stream().await,
+                    Err(e) => Err(e),
+                };
+                let mut stream = match stream {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                };
+                while let Some(b) = stream.next().await {
+                    let stop = b.is_err();
+                    if tx.send(b).await.is_err() || stop {
+                        break;
+                    }
                 }
             };
-            while let Some(b) = stream.next().await {
-                let stop = b.is_err();
-                if tx.send(b).await.is_err() || stop {
-                    break;
-                }
+            // A panic while planning or executing (DataFusion re-raises a panic of its own
+            // tasks in the consumer) must fail this query with XX000, not end the row stream
+            // as if the result were complete.
+            if let Err(p) =
+                futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(run)).await
+            {
+                let what = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown cause".to_string());
+                let _ = tx_panic
+                    .send(Err(datafusion::error::DataFusionError::Internal(format!(
+                        "the query panicked: {what}"
+                    ))))
+                    .await;
             }
         });
         RowStream {

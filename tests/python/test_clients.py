@@ -12,11 +12,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # Checks known not to pass yet, each with the reason. A strict expectation: when one starts
 # passing, this test fails so the entry gets removed.
 KNOWN_FAILING: dict[str, str] = {
-    "jdbc metadata catalogs and schemas": "getTypeInfo: `typinput = 'pg_catalog.array_in'::regproc` "
-    "plans as an Int32 comparison with pg_type's text column (22P02)",
-    "jdbc metadata tables with remarks": "getTables: the LEFT JOIN on pg_description with "
-    "`d.classoid = 'pg_class'::regclass` fails (non-nullable oid column) so REMARKS is NULL; "
-    "getColumns REMARKS and psql \\d+/\\dt+ descriptions work",
     "jdbc metadata primary keys and indexes": "getIndexInfo: array_element over pg_index's "
     "text int2vector columns (indkey/indoption)",
 }

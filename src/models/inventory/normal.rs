@@ -154,6 +154,12 @@ pub fn inverse_normal_loss(g: f64) -> Result<f64> {
             value: g,
         });
     }
+    if g >= 40.0 {
+        // G(k) = -k + G(-k) and G(40) underflows: the root is -g to double precision (for
+        // g near f64::MAX the bracket [-g, G(0) - g] collapsed and the solver reported
+        // non-convergence; found by tests/properties.rs).
+        return Ok(-g);
+    }
     let target = g.ln();
     let mut k = 0.5 * (lo + hi);
     for _ in 0..200 {

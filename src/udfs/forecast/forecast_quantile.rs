@@ -138,11 +138,15 @@ impl<'a> Reader<'a> {
             && !q.is_null(i)
         {
             let items = q.value(i);
-            let items = items.as_struct();
+            // The quantiles field is not checked at planning: a hand-built struct may carry
+            // anything there (a non-struct item panicked here; found by tests/properties.rs).
+            let bad =
+                || type_error("quantiles must be a list of {p, value} structs of numbers".into());
+            let items = items.as_struct_opt().ok_or_else(bad)?;
             if let (Some(ps), Some(vs)) = (items.column_by_name("p"), items.column_by_name("value"))
             {
-                let ps = ps.as_primitive::<Float64Type>();
-                let vs = vs.as_primitive::<Float64Type>();
+                let ps = ps.as_primitive_opt::<Float64Type>().ok_or_else(bad)?;
+                let vs = vs.as_primitive_opt::<Float64Type>().ok_or_else(bad)?;
                 for k in 0..ps.len() {
                     if !ps.is_null(k) && (ps.value(k) - p).abs() < 1e-9 {
                         return Ok(if vs.is_null(k) {

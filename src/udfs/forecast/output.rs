@@ -438,6 +438,9 @@ pub(super) fn read_pools(a: &dyn Array) -> datafusion::error::Result<Vec<Option<
     Ok(out)
 }
 
+/// Largest count a pool struct may carry (counts stay exact in f64 and sums cannot overflow).
+const MAX_POOL_COUNT: i64 = 1 << 53;
+
 /// Reads a `pool` struct column (see [`pool_fields`]), row by row.
 pub(super) fn read_pool_struct(pool: &dyn Array) -> datafusion::error::Result<Vec<Option<Pooled>>> {
     use datafusion::arrow::array::AsArray;
@@ -496,6 +499,22 @@ pub(super) fn read_pool_struct(pool: &dyn Array) -> datafusion::error::Result<Ve
                 c[k].value(r).max(0) as usize
             }
         };
+        // Counts come from a user-supplied struct: bound them so that pooling cannot overflow
+        // (an i64::MAX count panicked in merge; found by tests/properties.rs).
+        let int = |a: &Int64Array| if a.is_null(r) { 0 } else { a.value(r) };
+        let counts = [int(&series), int(&folds), int(&n)];
+        if counts
+            .into_iter()
+            .chain(c.iter().map(int))
+            .any(|v| !(0..=MAX_POOL_COUNT).contains(&v))
+        {
+            return Err(crate::error::SqlError::invalid_argument(
+                "a pool count (series, folds, n, *_count or covered_*) is negative or larger \
+                 than 2^53, so the struct is not a forecast_backtest result",
+            )
+            .with_hint("Pass the struct forecast_backtest or forecast_backtest_pooled returned.")
+            .into_df());
+        }
         out.push(Some(Pooled {
             series: if series.is_null(r) {
                 0

@@ -308,6 +308,16 @@ pub(super) fn prepare(
     order.sort_unstable_by_key(|&i| rows.ds[i]);
     let first = rows.ds[order[0]];
     let last_row = rows.ds[order[n_rows - 1]];
+    // Every difference below is at most last_row - first: check that one fits (ds near both
+    // ends of the timestamp range overflowed here; found by tests/properties.rs).
+    if last_row.checked_sub(first).is_none() {
+        return Err(format!(
+            "its ds values are too far apart ({} to {}) to measure the span between them; \
+             check the ds values",
+            axis.format(first),
+            axis.format(last_row)
+        ));
+    }
     let mut min_gap = i64::MAX;
     for w in order.windows(2) {
         let (a, b) = (rows.ds[w[0]], rows.ds[w[1]]);
