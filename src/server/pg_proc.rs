@@ -606,6 +606,33 @@ fn rewrite_catalog_exprs(stmt: &mut datafusion::sql::sqlparser::ast::Statement) 
                     }
                 }
             }
+            // `array_to_string(p.proacl, E'\n')` (psql `\df+`, `\dp`): the ACL columns are
+            // text here, not aclitem[]; show them as they are.
+            SqlExpr::Function(f)
+                if f.name
+                    .to_string()
+                    .to_ascii_lowercase()
+                    .ends_with("array_to_string") =>
+            {
+                use datafusion::sql::sqlparser::ast::{
+                    FunctionArg, FunctionArgExpr, FunctionArguments,
+                };
+                if let FunctionArguments::List(l) = &f.args {
+                    if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(first))) = l.args.first()
+                    {
+                        let last = match first {
+                            SqlExpr::Identifier(i) => Some(i.value.to_ascii_lowercase()),
+                            SqlExpr::CompoundIdentifier(p) => {
+                                p.last().map(|i| i.value.to_ascii_lowercase())
+                            }
+                            _ => None,
+                        };
+                        if last.is_some_and(|n| n.ends_with("acl")) {
+                            *expr = first.clone();
+                        }
+                    }
+                }
+            }
             SqlExpr::Subquery(q) => {
                 let SetExpr::Select(select) = q.body.as_mut() else {
                     return ControlFlow::<()>::Continue(());
@@ -742,6 +769,10 @@ mod tests {
             s.contains("SELECT first_value(c.relkind = 'c') FROM"),
             "{s}"
         );
+        let s = rewritten(
+            "SELECT pg_catalog.array_to_string(p.proacl, E'\\n') FROM pg_catalog.pg_proc p",
+        );
+        assert!(s.starts_with("SELECT p.proacl FROM"), "{s}");
         // subqueries that are not over the catalog are left alone
         let s = rewritten("SELECT (SELECT x FROM t WHERE t.y = u.y) FROM u");
         assert!(!s.contains("first_value"), "{s}");

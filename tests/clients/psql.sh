@@ -33,6 +33,7 @@ run "\\dt"          "List of"      -c '\dt'
 run "\\dv"          ""             -c '\dv'
 run "\\df"          "Schema"       -c '\df'
 run "\\df lists aisle functions" "demand_rate, order_cost, holding_cost" -c '\df eoq'
+run "\\df+ descriptions" "Economic order quantity" -c '\df+ eoq'
 run "\\d+ column comments" "Location identifier" -c '\d+ stores'
 run "\\dt+ table comments" "Every location of the chain" -c '\dt+ stores'
 run "function descriptions" "Economic order quantity" -Atc "SELECT obj_description(p.oid, 'pg_proc') FROM pg_catalog.pg_proc p WHERE proname = 'eoq'"
