@@ -1,6 +1,7 @@
 -- Inventory position and planning inputs per SKU x selling location, as of the end of the data:
 -- the one place the recommendation views (replenishment_recommendations,
--- transfer_recommendations, markdown_recommendations, inventory_exceptions) read the forecast,
+-- transfer_recommendations, markdown_recommendations, inventory_exceptions) read the forecast
+-- (demand_forecast_location, the SKU x location total of demand_forecast),
 -- so each of them computes demand_forecast once per query. on_hand is the inventory system's
 -- book stock (book_on_hand of the latest Sunday snapshot, plus goods received and minus units
 -- sold since), never the physical count a retailer does not have; on_order = units on open
@@ -87,10 +88,9 @@ fc AS (
            count(*) AS forecast_days,
            max(model) AS model,
            max(demand_class) AS demand_class
-    -- the location total: where demand_forecast has per-channel rows, the natural join keeps
-    -- channel 'all' (and prunes the channel forecasts from the plan); without a channel column
-    -- it joins one row to every row
-    FROM demand_forecast NATURAL JOIN (SELECT 'all' AS channel) AS location_total
+    -- the location total (demand_forecast's channel = 'all' rows): a location's stock serves
+    -- every channel
+    FROM demand_forecast_location
     GROUP BY sku_id, store_id
 ),
 joined AS (
