@@ -1,0 +1,273 @@
+//! Bounded load over real sockets: the wire server on 127.0.0.1 with the demo dataset, the
+//! built-in views and the demo grants; 64 tokio-postgres connections each run a mix of point
+//! lookups on tables and recommendation views, a forecast of one series, and errors on purpose
+//! (each with its expected SQLSTATE). The property: 0 unexpected errors, every connection
+//! finishes, the server's RSS stays bounded. Latency percentiles are printed (not asserted:
+//! benchmarks are not tests).
+//!
+//! CI: 64 x 50 queries. Long run: `AISLE_LOAD_CONNECTIONS=64 AISLE_LOAD_QUERIES=1000
+//! cargo nextest run --test load --no-capture`.
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aisle::catalog::CatalogSource;
+use aisle::engine::{Engine, EngineConfig};
+use aisle::server::{self, ServerConfig};
+use aisle::views::ViewSource;
+use tokio_postgres::NoTls;
+use tokio_util::sync::CancellationToken;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[derive(Debug, Clone)]
+enum Expect {
+    Rows,
+    Code(&'static str),
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_64_connections_mixed_queries() {
+    let conns = env_usize("AISLE_LOAD_CONNECTIONS", 64);
+    let per_conn = env_usize("AISLE_LOAD_QUERIES", 50);
+    let engine = Engine::open(EngineConfig {
+        catalogs: vec![CatalogSource::demo()],
+        data_dir: Some(common::demo_dir()),
+        views: ViewSource::BuiltIn,
+        target_partitions: Some(2),
+        access: aisle::governance::access::AccessPolicy::demo(),
+        ..Default::default()
+    })
+    .await
+    .expect("open the demo engine");
+    let (users, _) = server::demo_users(Some("load-secret"));
+    let srv = server::bind(
+        engine,
+        ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            users,
+            max_connections: conns + 8,
+            ..Default::default()
+        },
+        CancellationToken::new(),
+    )
+    .await
+    .expect("bind");
+    let conn_str = format!(
+        "host=127.0.0.1 port={} user=planner password=load-secret dbname=aisle",
+        srv.addr.port()
+    );
+
+    // Keys that exist, for point lookups and forecasts.
+    let (c, h) = tokio_postgres::connect(&conn_str, NoTls).await.unwrap();
+    tokio::spawn(h);
+    let keys: Vec<(i32, i32)> = c
+        .query(
+            "SELECT sku_id, store_id FROM daily_sales GROUP BY sku_id, store_id \
+             ORDER BY sku_id, store_id LIMIT 40",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<_, i32>(0), r.get::<_, i32>(1)))
+        .collect();
+    assert!(!keys.is_empty());
+    // The recommendation views a planner reads; a point lookup on each once (warms the plan
+    // and tells how long a lookup takes on this machine).
+    let views = [
+        "service_level_targets",
+        "inventory_position",
+        "replenishment_recommendations",
+        "series_profile",
+        "sku_returns",
+        "supplier_risk",
+    ];
+    let mut view_sql = Vec::new();
+    for v in views {
+        // Each probe on its own connection, 10 s at most: views that recompute forecasts for
+        // every series are too slow for a point-lookup mix on a debug build and are skipped.
+        let (pc, ph) = tokio_postgres::connect(&conn_str, NoTls).await.unwrap();
+        let ph = tokio::spawn(ph);
+        let sql = format!("SELECT * FROM {v} WHERE sku_id = $1 AND store_id = $2 LIMIT 5");
+        let t0 = Instant::now();
+        match tokio::time::timeout(
+            Duration::from_secs(10),
+            pc.query(&sql, &[&keys[0].0, &keys[0].1]),
+        )
+        .await
+        {
+            Ok(Ok(_)) if t0.elapsed() < Duration::from_secs(2) => {
+                eprintln!("view lookup {v}: {:?}", t0.elapsed());
+                view_sql.push(sql);
+            }
+            Ok(Ok(_)) => eprintln!("view lookup {v}: {:?}, too slow, skipped", t0.elapsed()),
+            Ok(Err(e)) => eprintln!("view {v} has no (sku_id, store_id) lookup, skipped: {e}"),
+            Err(_) => eprintln!("view lookup {v}: over 10 s, skipped"),
+        }
+        drop(pc);
+        ph.abort();
+    }
+    assert!(
+        !view_sql.is_empty(),
+        "no recommendation view answered a point lookup"
+    );
+    drop(c);
+
+    let keys = Arc::new(keys);
+    let view_sql = Arc::new(view_sql);
+    let base_rss = rss_kib();
+    let peak = Arc::new(AtomicU64::new(base_rss));
+    let stop = CancellationToken::new();
+    let sampler = {
+        let (peak, stop) = (peak.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.is_cancelled() {
+                peak.fetch_max(rss_kib(), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    };
+    let t_all = Instant::now();
+    let mut tasks = Vec::new();
+    for ci in 0..conns {
+        let (keys, view_sql, conn_str) = (keys.clone(), view_sql.clone(), conn_str.clone());
+        tasks.push(tokio::spawn(async move {
+            let (c, h) = tokio_postgres::connect(&conn_str, NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(h);
+            let mut lat = Vec::with_capacity(per_conn);
+            let mut unexpected = Vec::new();
+            for qi in 0..per_conn {
+                let k = keys[(ci * 7 + qi) % keys.len()];
+                let pick = (ci * 31 + qi * 17) % 20;
+                let t0 = Instant::now();
+                let (what, res, expect) = match pick {
+                    0..=6 => (
+                        "lookup",
+                        c.query(
+                            "SELECT date, units FROM daily_sales WHERE sku_id = $1 AND store_id = $2 \
+                             ORDER BY date DESC LIMIT 7",
+                            &[&k.0, &k.1],
+                        )
+                        .await,
+                        Expect::Rows,
+                    ),
+                    7..=11 => {
+                        let sql = &view_sql[qi % view_sql.len()];
+                        ("view", c.query(sql.as_str(), &[&k.0, &k.1]).await, Expect::Rows)
+                    }
+                    12..=14 => (
+                        "forecast",
+                        c.query(
+                            "SELECT forecast(date, units, 7, 'method=auto') FROM daily_sales \
+                             WHERE sku_id = $1 AND store_id = $2",
+                            &[&k.0, &k.1],
+                        )
+                        .await,
+                        Expect::Rows,
+                    ),
+                    15 => (
+                        "bad horizon",
+                        c.query(
+                            "SELECT forecast(date, units, 0) FROM daily_sales WHERE sku_id = $1 \
+                             AND store_id = $2",
+                            &[&k.0, &k.1],
+                        )
+                        .await,
+                        Expect::Code("22023"),
+                    ),
+                    16 => (
+                        "syntax",
+                        c.query("SELEC 1", &[]).await,
+                        Expect::Code("42601"),
+                    ),
+                    17 => (
+                        "no table",
+                        c.query("SELECT * FROM no_such_table", &[]).await,
+                        Expect::Code("42P01"),
+                    ),
+                    18 => (
+                        "bad argument",
+                        c.query("SELECT service_level_z(1.5)", &[]).await,
+                        Expect::Code("22023"),
+                    ),
+                    _ => (
+                        "denied",
+                        c.query("CREATE VIEW x AS SELECT 1", &[]).await,
+                        Expect::Code("42501"),
+                    ),
+                };
+                lat.push(t0.elapsed());
+                match (&res, &expect) {
+                    (Ok(rows), Expect::Rows) if !rows.is_empty() => {}
+                    (Err(e), Expect::Code(want))
+                        if e.code().map(|c| c.code()) == Some(*want) => {}
+                    _ => unexpected.push(format!(
+                        "{what}: expected {expect:?}, got {:?}",
+                        res.as_ref().map(|r| r.len())
+                    )),
+                }
+            }
+            (lat, unexpected)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut unexpected = Vec::new();
+    for t in tasks {
+        let (l, u) = t.await.expect("a client task panicked");
+        lat.extend(l);
+        unexpected.extend(u);
+    }
+    let wall = t_all.elapsed();
+    stop.cancel();
+    sampler.await.unwrap();
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
+    let peak_mib = peak.load(Ordering::Relaxed) / 1024;
+    eprintln!(
+        "load: {conns} connections x {per_conn} queries = {} in {wall:?} ({:.0} q/s); \
+         p50 {:?} p90 {:?} p99 {:?} max {:?}; RSS base {} MiB, peak {peak_mib} MiB; \
+         unexpected {}",
+        lat.len(),
+        lat.len() as f64 / wall.as_secs_f64(),
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        lat[lat.len() - 1],
+        base_rss / 1024,
+        unexpected.len()
+    );
+    assert_eq!(lat.len(), conns * per_conn);
+    assert!(
+        unexpected.is_empty(),
+        "{} unexpected results, first: {:?}",
+        unexpected.len(),
+        &unexpected[..unexpected.len().min(5)]
+    );
+    // Bounded memory: the process (server and clients) stays under 1.5 GiB above its start.
+    assert!(
+        peak_mib.saturating_sub(base_rss / 1024) < 1536,
+        "RSS grew from {} MiB to {peak_mib} MiB",
+        base_rss / 1024
+    );
+    srv.stop().await.unwrap();
+}
