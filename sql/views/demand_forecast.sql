@@ -4,16 +4,21 @@
 -- (yhat_lo_80 .. yhat_hi_95), the model chosen for the series (method auto: AutoETS with weekly
 -- seasonality for smooth and erratic demand, TSB for intermittent and lumpy demand, simple rules
 -- for short histories) and its demand class. Read the location total with channel = 'all' (or
--- the demand_forecast_location view): channel forecasts do not add up to it interval by
+-- demand_forecast_location): channel forecasts do not add up to it interval by
 -- interval, and quantiles never add. A channel series exists where the SKU x store sold through
 -- that channel at least once; it covers every day of the location's daily_sales (a day without
 -- a sale in the channel is 0). Stock-out days that sold nothing are censored demand, not zero
 -- demand: they are treated as missing (forecast option censor=zero with available = NOT
 -- stockout; a location stock-out censors every channel). A series that cannot be forecast
 -- (e.g. nothing observed) has no rows. Forecasts start the day after the series' last day in
--- daily_sales. Cost: about 3x the total alone (1,689 'all' + ~3,400 channel series at scale 1);
--- a filter channel = 'all' removes the channel branch from the plan.
+-- daily_sales. The 'all' rows are demand_forecast_location (read that view for totals: it does
+-- not compute the channel series, which cost about as much again as the totals at scale 1 —
+-- 1,689 total + ~3,400 sparser channel series).
 CREATE VIEW demand_forecast AS
+SELECT sku_id, store_id, 'all' AS channel, ds, yhat, yhat_lo_80, yhat_hi_80, yhat_lo_95,
+       yhat_hi_95, model, demand_class
+FROM demand_forecast_location
+UNION ALL
 SELECT sku_id,
        store_id,
        channel,
@@ -34,15 +39,6 @@ FROM (
            unnest(array_repeat(profile['class'], array_length(fc))) AS demand_class,
            unnest(fc) AS f
     FROM (
-        SELECT sku_id,
-               store_id,
-               'all' AS channel,
-               forecast(date, units, 28, 'method=auto, season_length=7, censor=zero, on_error=null',
-                        NOT stockout) AS fc,
-               demand_profile(date, units, 'season_length=7, censor=zero', NOT stockout) AS profile
-        FROM daily_sales
-        GROUP BY sku_id, store_id
-        UNION ALL
         SELECT sku_id,
                store_id,
                channel,
