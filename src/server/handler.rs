@@ -432,6 +432,7 @@ impl Conn {
                     None => Ok(()),
                 }
             }
+            Command::CopyOut(_) | Command::CopyRefused(_) => Err(denied("COPY")),
             Command::SetEngine { name, .. } => {
                 let n = name.to_ascii_lowercase();
                 let allowed = [
@@ -473,6 +474,15 @@ impl Conn {
                     .map_err(|e| sqlstate::classify(&e))?;
                 Some(plan)
             }
+            // Planned like any query, so grants and masks apply.
+            Command::CopyOut(c) => Some(
+                session
+                    .ctx
+                    .state()
+                    .statement_to_plan((*c.query).clone())
+                    .await
+                    .map_err(|e| sqlstate::classify(&e))?,
+            ),
             _ => None,
         };
         let param_types = match &plan {
@@ -735,6 +745,22 @@ impl Conn {
                 }
                 done("CLOSE CURSOR")
             }
+            Command::CopyRefused(what) => Err(super::copy::refused_error(what)),
+            Command::CopyOut(c) => {
+                let plan = prepared.plan.clone().ok_or_else(|| {
+                    PgError::new(sqlstate::INTERNAL_ERROR, "statement was not planned")
+                })?;
+                let plan = match portal {
+                    Some(p) if !prepared.param_types.is_empty() || !p.parameters.is_empty() => {
+                        let params = decode_params(p, &prepared.param_types)?;
+                        plan.replace_params_with_values(&params)
+                            .map_err(|e| sqlstate::classify(&e))?
+                    }
+                    _ => plan,
+                };
+                let run = super::copy::CopyRun::spawn(session.ctx.clone(), plan);
+                Ok(Started::Copy(run, c.clone()))
+            }
             Command::Sql(stmt) => {
                 let plan = prepared.plan.clone().ok_or_else(|| {
                     PgError::new(sqlstate::INTERNAL_ERROR, "statement was not planned")
@@ -928,6 +954,12 @@ impl Conn {
                     let fetched = r?;
                     send_complete(client, Tag::new(&tag).with_rows(fetched.rows)).await?;
                 }
+                Started::Copy(mut run, opts) => {
+                    let fo = session.settings.lock().format_options();
+                    run.send(client, &opts, &fo, &ctl, &mut rows_sent, &mut bytes_sent)
+                        .await?;
+                    send_complete(client, Tag::new("COPY").with_rows(rows_sent as usize)).await?;
+                }
                 Started::Fetch { name, count } => {
                     let (n, b) = self
                         .fetch_cursor(
@@ -996,6 +1028,8 @@ enum Started {
         txn: Txn,
     },
     Rows(RowStream, String),
+    /// COPY ... TO STDOUT: streamed as CopyData (src/server/copy.rs).
+    Copy(super::copy::CopyRun, Box<super::copy::CopyOut>),
     Fetch {
         name: String,
         count: Option<u64>,
@@ -2079,6 +2113,12 @@ impl Conn {
                         }
                     }
                     send_complete(client, Tag::new(&tag).with_rows(f.rows)).await?;
+                }
+                Started::Copy(mut run, opts) => {
+                    let fo = session.settings.lock().format_options();
+                    run.send(client, &opts, &fo, &ctl, &mut rows_sent, &mut bytes_sent)
+                        .await?;
+                    send_complete(client, Tag::new("COPY").with_rows(rows_sent as usize)).await?;
                 }
                 Started::Fetch { name, count } => {
                     let (n, b) = self

@@ -16,6 +16,7 @@
 //! - Client disconnect is noticed when the server next writes to the client; a query that has
 //!   produced no rows yet runs until its next batch.
 pub mod config;
+pub mod copy;
 pub mod handler;
 pub mod metrics;
 pub mod pg_proc;

@@ -55,6 +55,10 @@ pub enum Command {
     Decide(Box<ast::Insert>),
     /// `CALL refresh_recommendations(['view', ...])`: a new recommendation run.
     Refresh(Vec<String>),
+    /// `COPY (query) TO STDOUT` / `COPY table TO STDOUT` (src/server/copy.rs).
+    CopyOut(Box<super::copy::CopyOut>),
+    /// COPY FROM, COPY TO a file or program: refused (admin-only; 0A000 for admins).
+    CopyRefused(String),
 }
 
 /// The server's SQL front end.
@@ -110,6 +114,11 @@ impl SqlParser {
         let df_first = matches!(words.first().map(String::as_str), Some("COPY"))
             || (words.len() == 2 && words[0] == "CREATE" && words[1] == "EXTERNAL")
             || (words.len() == 2 && words[0] == "CREATE" && words[1] == "UNBOUNDED");
+        if words.first().map(String::as_str) == Some("COPY") {
+            if let Some(r) = super::copy::parse(sql) {
+                return r;
+            }
+        }
         if df_first {
             return self.parse_df(sql).map_err(|e| syntax(&e));
         }
@@ -138,6 +147,7 @@ impl SqlParser {
                         (!name.eq_ignore_ascii_case("all")).then_some(name),
                     ))
                 }
+                DFStatement::CopyTo(_) => Ok(Command::CopyRefused("COPY TO a file".into())),
                 other => Ok(Command::Sql(Box::new(other))),
             })
             .collect()
