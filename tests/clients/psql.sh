@@ -41,5 +41,17 @@ run "information_schema types" "double precision" -Atc "SELECT data_type FROM in
 run "\\conninfo"    "You are connected" -c '\conninfo'
 run "FETCH_COUNT"   "999"          -v FETCH_COUNT=100 -Atc "SELECT value FROM range(1000)"
 run_err "error code" "42P01"       -v VERBOSITY=verbose -c "SELECT * FROM no_such_table"
+run "COPY TO STDOUT"  "$(printf '1\t\\N\ta\\tb')" -Atc "COPY (SELECT 1, CAST(NULL AS VARCHAR), 'a' || chr(9) || 'b') TO STDOUT"
+run "COPY CSV HEADER" "store_id,"   -c "COPY (SELECT * FROM stores ORDER BY store_id LIMIT 3) TO STDOUT WITH (FORMAT csv, HEADER true)"
+run "\\copy TO STDOUT" "$(printf '0\t0\n1\t2\n2\t4')" -c "\\copy (SELECT value, value * 2 FROM range(3)) TO STDOUT"
+copy_file=$(mktemp)
+run "\\copy to a file" "COPY 5"    -c "\\copy (SELECT value FROM range(5)) TO '$copy_file' CSV"
+if [[ $(wc -l < "$copy_file") -eq 5 && $(tail -1 "$copy_file") == 4 ]]; then pass=$((pass+1)); echo "ok      \\copy file content"; else fail=$((fail+1)); echo "FAILED  \\copy file content"; cat "$copy_file"; fi
+rm -f "$copy_file"
+run_err "COPY TO a file refused" "0A000" -v VERBOSITY=verbose -c "COPY stores TO '/tmp/aisle-psql-copy.csv'"
+if [[ ${AISLE_USER:-admin} == admin ]]; then
+  PGPASSWORD=${AISLE_ANALYST_PASSWORD:-${AISLE_DEMO_PASSWORD:-analyst-demo}} CONN="host=$HOST port=$PORT user=analyst dbname=aisle sslmode=${AISLE_SSLMODE:-disable}" \
+    run_err "COPY non-admin 42501" "42501" -v VERBOSITY=verbose -c "COPY (SELECT 1) TO STDOUT"
+fi
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]
