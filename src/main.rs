@@ -154,6 +154,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// A query's error as psql would show it: SQLSTATE, message, detail and hint — once (anyhow's
+/// chain would repeat DataFusion's message, which already contains its source).
+fn query_error(e: datafusion::error::DataFusionError) -> anyhow::Error {
+    let pg = aisle::server::sqlstate::classify(&e);
+    let mut text = format!("[{}] {}", pg.code, pg.message);
+    if let Some(d) = &pg.detail {
+        text.push_str(&format!("\nDETAIL: {d}"));
+    }
+    if let Some(h) = &pg.hint {
+        text.push_str(&format!("\nHINT: {h}"));
+    }
+    anyhow::Error::msg(text)
+}
+
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -186,8 +200,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rt.block_on(async {
                 let engine = Engine::open(engine_config(&a.engine, &file)?).await?;
                 let ctx = engine.new_session();
-                let df = ctx.sql(&a.sql).await?;
-                let batches = df.collect().await?;
+                let batches = match ctx.sql(&a.sql).await {
+                    Ok(df) => df.collect().await,
+                    Err(e) => Err(e),
+                }
+                .map_err(query_error)?;
                 let stdout = std::io::stdout();
                 write_batches(&mut stdout.lock(), &batches, a.format)?;
                 Ok(ExitCode::SUCCESS)

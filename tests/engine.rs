@@ -257,3 +257,21 @@ async fn a_view_file_must_be_named_after_its_view() {
         .to_string();
     assert!(err.contains("x.sql") && err.contains("`y`"), "{err}");
 }
+
+/// `aisle query` reports a failed query once, with its SQLSTATE and hint, and exits non-zero.
+#[test]
+fn cli_query_error_has_sqlstate_and_hint() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aisle"))
+        .args(["query", "--views-dir", "none", "--data-dir"])
+        .arg(common::demo_dir())
+        .arg("SELECT * FROM no_such_table")
+        .output()
+        .expect("run aisle query");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error: [42P01] relation \"no_such_table\" does not exist\nHINT: "),
+        "{err}"
+    );
+    assert_eq!(err.matches("does not exist").count(), 1, "{err}");
+}

@@ -551,6 +551,20 @@ impl Config {
             Ok(None) => return Ok(None),
             Err(m) => return self.fail(rows, codes::INVALID_PARAMETER_VALUE, m),
         };
+        // The future periods, checked: an integer ds near the type's end would overflow.
+        let Some(future_ds) = (1..=h as i64)
+            .map(|k| k.checked_mul(s.step).and_then(|d| s.last.checked_add(d)))
+            .collect::<Option<Vec<i64>>>()
+        else {
+            return self.fail(
+                rows,
+                codes::INVALID_PARAMETER_VALUE,
+                format!(
+                    "{h} periods after the last ds run past the largest value ds can hold; \
+                     use smaller ds values (e.g. dates or day numbers) or a shorter horizon"
+                ),
+            );
+        };
         let mut levels = LEVELS.to_vec();
         for &p in &self.opts.quantiles {
             if (p - 0.5).abs() > 1e-12 {
@@ -588,7 +602,7 @@ impl Config {
             .map(|&p| (p, f.quantile(p).unwrap_or_else(|| vec![f64::NAN; h])))
             .collect();
         Ok(Some(ForecastOut {
-            ds: (1..=h as i64).map(|k| s.last + k * s.step).collect(),
+            ds: future_ds,
             mean: f.mean.clone(),
             lo80,
             hi80,
