@@ -34,6 +34,7 @@ mod order_quantity;
 mod order_quantity_fixed;
 mod order_up_to_level;
 mod phantom_inventory_probability;
+mod policy_replay;
 mod recommendation_confidence;
 mod recommendation_confidence_from_mase;
 mod recommendation_priority;
@@ -100,9 +101,10 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
 
 /// Aggregate functions of this family.
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(AggregateUDF::from(
-        supplier_risk::SupplierRisk::new(),
-    ))]
+    vec![
+        Arc::new(AggregateUDF::from(supplier_risk::SupplierRisk::new())),
+        Arc::new(AggregateUDF::from(policy_replay::PolicyReplay::new())),
+    ]
 }
 
 /// Maps a model error to a SQL error: argument problems are 22023 (invalid parameter value) with
