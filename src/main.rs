@@ -328,9 +328,7 @@ pub fn engine_config(a: &EngineArgs, file: &ConfigFile) -> anyhow::Result<Engine
         memory_limit,
         target_partitions: a.target_partitions.or(e.target_partitions),
         spill_dir: e.spill_dir.clone(),
-        access: aisle::governance::access::AccessPolicy::from_governance(
-            file.governance.as_ref(),
-        )?,
+        access: aisle::governance::access::AccessPolicy::from_governance(file.governance.as_ref())?,
     })
 }
 
