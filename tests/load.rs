@@ -92,14 +92,10 @@ async fn load_64_connections_mixed_queries() {
     assert!(!keys.is_empty());
     // The recommendation views a planner reads; a point lookup on each once (warms the plan
     // and tells how long a lookup takes on this machine).
-    let views = [
-        "service_level_targets",
-        "inventory_position",
-        "replenishment_recommendations",
-        "series_profile",
-        "sku_returns",
-        "supplier_risk",
-    ];
+    // A fixed, cheap view: choosing views by how fast a probe ran made the mix depend on the
+    // machine's load (a 2 s view admitted on a quiet moment turned a 1-minute run into 10+).
+    // Recommendation views recompute forecasts per query and belong to the long run, not CI.
+    let views = ["series_profile"];
     let mut view_sql = Vec::new();
     for v in views {
         // Each probe on its own connection, 10 s at most: views that recompute forecasts for
@@ -114,11 +110,10 @@ async fn load_64_connections_mixed_queries() {
         )
         .await
         {
-            Ok(Ok(_)) if t0.elapsed() < Duration::from_secs(2) => {
+            Ok(Ok(_)) => {
                 eprintln!("view lookup {v}: {:?}", t0.elapsed());
                 view_sql.push(sql);
             }
-            Ok(Ok(_)) => eprintln!("view lookup {v}: {:?}, too slow, skipped", t0.elapsed()),
             Ok(Err(e)) => eprintln!("view {v} has no (sku_id, store_id) lookup, skipped: {e}"),
             Err(_) => eprintln!("view lookup {v}: over 10 s, skipped"),
         }

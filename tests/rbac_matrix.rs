@@ -582,8 +582,13 @@ async fn rbac_admin_only_statements_and_catalog_views() {
         .await
         .unwrap_err();
     assert_ne!(e.0, "42501", "{e:?}");
-    rows(&admin, &format!("COPY (SELECT * FROM stores) TO '{out}'")).await;
-    assert!(std::fs::metadata(tmp.join("stores.csv")).unwrap().len() > 0);
+    // Admins export with COPY ... TO STDOUT; the server never writes files on its host, even
+    // for an admin (0A000 with the STDOUT form as the fix).
+    let e = run(&admin, &format!("COPY (SELECT * FROM stores) TO '{out}'"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.0, "0A000", "{e:?}");
+    assert!(!tmp.join("stores.csv").exists());
     admin
         .batch_execute("CREATE VIEW rbac_x AS SELECT 1 AS one; DROP VIEW rbac_x")
         .await
