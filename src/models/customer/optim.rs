@@ -256,6 +256,107 @@ pub(crate) fn bfgs_with<F: FnMut(&[f64], &mut [f64]) -> f64>(
     }
 }
 
+/// Newton's method with an analytic Hessian. `fgh(x, grad, hess)` returns the value and writes
+/// the gradient and the row-major n x n Hessian. Where the Hessian is not positive definite, a
+/// growing multiple of the identity is added until it is (Levenberg), so far from the optimum
+/// the step turns towards steepest descent; steps are capped at `max_step` per component and
+/// halved until the value decreases (Armijo), or, at rounding level, until the gradient shrinks
+/// without the value rising. Stops when the largest gradient component is at most `gtol`, when a
+/// component of `x` leaves `[-bound, bound]` (the optimum is on the boundary; the caller
+/// decides), or when no step helps any more. Near the optimum the convergence is quadratic, so
+/// a good start needs a handful of evaluations.
+pub(crate) fn newton<F: FnMut(&[f64], &mut [f64], &mut [f64]) -> f64>(
+    mut fgh: F,
+    x0: &[f64],
+    gtol: f64,
+    max_iter: usize,
+    max_step: f64,
+    bound: f64,
+) -> Minimum {
+    let n = x0.len();
+    let mut x = x0.to_vec();
+    let mut g = vec![0.0; n];
+    let mut h = vec![0.0; n * n];
+    let mut fx = clean(fgh(&x, &mut g, &mut h));
+    let mut xn = vec![0.0; n];
+    let mut gn = vec![0.0; n];
+    let mut hn = vec![0.0; n * n];
+    let mut iters = 0;
+    while iters < max_iter
+        && fx.is_finite()
+        && norm_inf(&g) > gtol
+        && x.iter().all(|v| v.abs() <= bound)
+    {
+        iters += 1;
+        let scale = (0..n)
+            .map(|i| h[i * n + i].abs())
+            .fold(0.0, f64::max)
+            .max(1e-12);
+        let mut lambda = 0.0;
+        let mut step = None;
+        while lambda <= 1e12 * scale {
+            let mut hl = h.clone();
+            for i in 0..n {
+                hl[i * n + i] += lambda;
+            }
+            if let Some(s) = solve_spd(&hl, &g, n).filter(|s| s.iter().all(|v| v.is_finite())) {
+                step = Some(s);
+                break;
+            }
+            lambda = if lambda == 0.0 {
+                1e-8 * scale
+            } else {
+                lambda * 10.0
+            };
+        }
+        let mut d: Vec<f64> = match step {
+            Some(s) => s.iter().map(|v| -v).collect(),
+            None => g.iter().map(|v| -v).collect(),
+        };
+        let mut slope = dot(&d, &g);
+        if slope.is_nan() || slope >= 0.0 {
+            d = g.iter().map(|v| -v).collect();
+            slope = dot(&d, &g);
+        }
+        let dmax = norm_inf(&d);
+        let mut t = if dmax > max_step {
+            max_step / dmax
+        } else {
+            1.0
+        };
+        let mut accepted = false;
+        let gnorm = norm_inf(&g);
+        for _ in 0..40 {
+            for i in 0..n {
+                xn[i] = x[i] + t * d[i];
+            }
+            if xn == x {
+                break;
+            }
+            let fnew = clean(fgh(&xn, &mut gn, &mut hn));
+            let tol = 1e-14 * fx.abs().max(1.0);
+            if fnew <= fx + 1e-4 * t * slope || (fnew <= fx + tol && norm_inf(&gn) < gnorm) {
+                x.copy_from_slice(&xn);
+                g.copy_from_slice(&gn);
+                h.copy_from_slice(&hn);
+                fx = fnew;
+                accepted = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if !accepted {
+            break;
+        }
+    }
+    Minimum {
+        grad_norm: norm_inf(&g),
+        x,
+        value: fx,
+        iterations: iters,
+    }
+}
+
 /// Newton polish: while the largest gradient component exceeds `gtol`, up to `max_steps` Newton
 /// steps with a central-difference Hessian of the analytic gradient, each accepted only if it
 /// lowers the objective or the gradient norm without raising the objective beyond rounding.
@@ -340,20 +441,6 @@ pub(crate) fn numeric_hessian<F: FnMut(&[f64], &mut [f64]) -> f64>(
     hess
 }
 
-/// Inverse of a symmetric positive definite matrix; `None` if it is not positive definite.
-pub(crate) fn invert_spd(h: &[f64], n: usize) -> Option<Vec<f64>> {
-    let mut inv = vec![0.0; n * n];
-    for j in 0..n {
-        let mut e = vec![0.0; n];
-        e[j] = 1.0;
-        let col = solve_spd(h, &e, n)?;
-        for i in 0..n {
-            inv[i * n + j] = col[i];
-        }
-    }
-    Some(inv)
-}
-
 /// Solve `h x = g` by Cholesky; `None` if `h` is not positive definite (not at a minimum).
 pub(crate) fn solve_spd(h: &[f64], g: &[f64], n: usize) -> Option<Vec<f64>> {
     let mut l = vec![0.0; n * n];
@@ -420,6 +507,41 @@ mod tests {
             "{:?}",
             nt
         );
+    }
+
+    #[test]
+    fn newton_finds_rosenbrock_minimum() {
+        let fgh = |x: &[f64], g: &mut [f64], h: &mut [f64]| {
+            let (a, b) = (x[0], x[1]);
+            h.copy_from_slice(&[
+                2.0 - 400.0 * (b - 3.0 * a * a),
+                -400.0 * a,
+                -400.0 * a,
+                200.0,
+            ]);
+            rosen(x, g)
+        };
+        // from a point where the Hessian is indefinite
+        let nt = newton(fgh, &[-1.2, 1.0], 1e-12, 200, 2.0, 100.0);
+        assert!(
+            (nt.x[0] - 1.0).abs() < 1e-10 && (nt.x[1] - 1.0).abs() < 1e-10 && nt.grad_norm <= 1e-12,
+            "{nt:?}"
+        );
+        assert!(nt.iterations < 60, "{nt:?}");
+        // running off to the bound stops there: f = exp(-x) has no minimum
+        let off = newton(
+            |x: &[f64], g: &mut [f64], h: &mut [f64]| {
+                g[0] = -(-x[0]).exp();
+                h[0] = (-x[0]).exp();
+                (-x[0]).exp()
+            },
+            &[0.0],
+            1e-20,
+            1000,
+            2.0,
+            30.0,
+        );
+        assert!(off.x[0] > 30.0 && off.grad_norm > 1e-20, "{off:?}");
     }
 
     #[test]
