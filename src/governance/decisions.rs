@@ -48,32 +48,38 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast;
-use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjPath;
-use object_store::{ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 
-use super::audit::{f64_value, str_value};
+use super::audit::{f64_value, str_value, u64_value};
 use super::runs::{LoadedRun, RecInfo, Runs};
 use super::service::Caller;
+use super::storage::StateLocation;
+use crate::engine::Engine;
 use crate::error::{SqlError, codes};
 
 /// `[governance.decisions]`.
 #[derive(Debug, Clone)]
 pub struct DecisionsConfig {
-    pub dir: PathBuf,
+    /// A local folder or `s3://bucket/prefix`.
+    pub dir: StateLocation,
     /// Recommendations worth more than this need an approver.
     pub approval_value: f64,
     /// Recommendations less sure than this (or of unknown confidence) need an approver.
     pub min_confidence: f64,
     /// Largest quantity an override may set.
     pub max_quantity: f64,
+    /// Compact the log into a snapshot while serving once it holds this many bytes.
+    pub compact_bytes: u64,
+    /// Object store: also once it holds this many log objects (one per statement).
+    pub compact_objects: u64,
 }
 
 impl DecisionsConfig {
     pub fn from_toml(
         t: Option<&toml::Table>,
-        default_dir: PathBuf,
+        default_dir: StateLocation,
         base: &Path,
     ) -> anyhow::Result<Self> {
         let mut c = DecisionsConfig {
@@ -81,17 +87,28 @@ impl DecisionsConfig {
             approval_value: 10_000.0,
             min_confidence: 0.5,
             max_quantity: 1_000_000.0,
+            compact_bytes: 16 << 20,
+            compact_objects: 1000,
         };
         for (k, v) in t.into_iter().flatten() {
             let key = format!("governance.decisions.{k}");
             match k.as_str() {
-                "dir" => c.dir = base.join(str_value(v, &key)?),
+                "dir" => {
+                    c.dir = StateLocation::parse(str_value(v, &key)?, base).context(key)?
+                }
+                "compact_bytes" => {
+                    c.compact_bytes = match v {
+                        toml::Value::String(s) => crate::config::parse_byte_size(s)? as u64,
+                        _ => u64_value(v, &key)?,
+                    }
+                }
+                "compact_objects" => c.compact_objects = u64_value(v, &key)?.max(1),
                 "approval_value" => c.approval_value = f64_value(v, &key)?,
                 "min_confidence" => c.min_confidence = f64_value(v, &key)?,
                 "max_quantity" => c.max_quantity = f64_value(v, &key)?,
                 other => bail!(
                     "unknown key `governance.decisions.{other}`. Fix: use dir, approval_value, \
-                     min_confidence or max_quantity"
+                     min_confidence, max_quantity, compact_bytes or compact_objects"
                 ),
             }
         }
@@ -315,18 +332,37 @@ pub fn approval_needed(cfg: &DecisionsConfig, rec: &RecInfo) -> Option<String> {
 }
 
 struct Inner {
-    file: File,
+    /// Local folder: the open segment (appended and fsynced). Object store: none (every
+    /// commit is one new object).
+    file: Option<File>,
     decisions: Vec<Decision>,
     ids: HashSet<String>,
+    /// Log segments (local) or log objects written or found since the last compaction.
+    logs: Vec<String>,
+    /// Bytes in `logs`.
+    log_bytes: u64,
+    /// The newest snapshot, replaced (then deleted) by the next compaction.
+    snapshot: Option<String>,
+    /// Next free generation number for a segment or snapshot.
+    next_gen: u64,
+    /// A compaction is running (at most one at a time).
+    compacting: bool,
 }
 
 /// The decision log.
 pub struct DecisionStore {
     cfg: DecisionsConfig,
     runs: Arc<Runs>,
+    store: Arc<dyn ObjectStore>,
+    /// The folder, when the log is local (then segments are appended and fsynced).
+    local: Option<PathBuf>,
+    /// Object store: the generation of this process's log objects.
+    log_gen: u64,
     inner: Arc<parking_lot::Mutex<Inner>>,
     id_prefix: String,
     next: AtomicU64,
+    /// Compactions done while serving (for tests and logs).
+    compactions: AtomicU64,
 }
 
 impl std::fmt::Debug for DecisionStore {
@@ -337,11 +373,12 @@ impl std::fmt::Debug for DecisionStore {
     }
 }
 
+/// The generation of `snapshot-<gen>.parquet`, `log-<gen>.jsonl` or `log-<gen>-<seq>.jsonl`.
 fn gen_of(name: &str, prefix: &str, suffix: &str) -> Option<u64> {
-    name.strip_prefix(prefix)?
-        .strip_suffix(suffix)?
-        .parse()
-        .ok()
+    let core = name.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    let (g, seq) = core.split_once('-').unwrap_or((core, "0"));
+    seq.parse::<u64>().ok()?;
+    g.parse().ok()
 }
 
 fn sync_dir(dir: &Path) {
@@ -350,17 +387,70 @@ fn sync_dir(dir: &Path) {
     }
 }
 
+fn decisions_parquet(decisions: &[Decision]) -> DfResult<Vec<u8>> {
+    let batch = decisions_batch(decisions)?;
+    let mut buf = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), None)?;
+    w.write(&batch)?;
+    w.close()?;
+    Ok(buf)
+}
+
+/// Write `snapshot-<gen>.parquet` holding `decisions` (one atomic put; fsynced when local), then
+/// delete `obsolete` (older segments, log objects and snapshots whose decisions it holds).
+async fn write_snapshot(
+    store: &Arc<dyn ObjectStore>,
+    local: Option<&Path>,
+    decisions: &[Decision],
+    gen_: u64,
+    obsolete: &[String],
+) -> anyhow::Result<String> {
+    let name = format!("snapshot-{gen_:010}.parquet");
+    let buf = decisions_parquet(decisions)?;
+    store
+        .put(&ObjPath::from(name.as_str()), PutPayload::from(buf))
+        .await
+        .with_context(|| format!("cannot write the decision snapshot {name}"))?;
+    if let Some(dir) = local {
+        if let Ok(f) = File::open(dir.join(&name)) {
+            let _ = f.sync_all();
+        }
+        sync_dir(dir);
+    }
+    // Only now, with every decision of them in the snapshot, are the old files removed.
+    for n in obsolete.iter().filter(|n| **n != name) {
+        let _ = store.delete(&ObjPath::from(n.as_str())).await;
+    }
+    if let Some(dir) = local {
+        sync_dir(dir);
+    }
+    Ok(name)
+}
+
 impl DecisionStore {
     /// Read snapshot and log, compact the log into a new Parquet snapshot, open a fresh segment.
-    pub async fn open(cfg: DecisionsConfig, runs: Arc<Runs>) -> anyhow::Result<Arc<DecisionStore>> {
-        let dir = cfg.dir.clone();
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create the decisions folder {}", dir.display()))?;
-        let store = LocalFileSystem::new_with_prefix(&dir)?;
+    pub async fn open(
+        cfg: DecisionsConfig,
+        runs: Arc<Runs>,
+        engine: &Engine,
+    ) -> anyhow::Result<Arc<DecisionStore>> {
+        let opened = cfg
+            .dir
+            .open(engine)
+            .await
+            .with_context(|| format!("cannot open the decisions folder {}", cfg.dir))?;
+        let store = opened.store;
+        let local = cfg.dir.local().map(Path::to_path_buf);
         let mut snapshots = Vec::new();
         let mut logs = Vec::new();
-        for e in std::fs::read_dir(&dir)? {
-            let name = e?.file_name().to_string_lossy().into_owned();
+        let listed = store
+            .list_with_delimiter(None)
+            .await
+            .with_context(|| format!("cannot list the decisions folder {}", cfg.dir))?;
+        for m in listed.objects {
+            let Some(name) = m.location.filename().map(String::from) else {
+                continue;
+            };
             if let Some(g) = gen_of(&name, "snapshot-", ".parquet") {
                 snapshots.push((g, name));
             } else if let Some(g) = gen_of(&name, "log-", ".jsonl") {
@@ -389,13 +479,16 @@ impl DecisionStore {
                 }
             }
         }
-        let mut logged = 0usize;
         for (_, name) in &logs {
-            let text = std::fs::read_to_string(dir.join(name))?;
+            let bytes = store
+                .get(&ObjPath::from(name.as_str()))
+                .await?
+                .bytes()
+                .await?;
+            let text = String::from_utf8_lossy(&bytes);
             for line in text.lines() {
                 // A torn last line was never acknowledged: skip it.
                 if let Ok(d) = serde_json::from_str::<Decision>(line) {
-                    logged += 1;
                     keep(d, &mut decisions);
                 }
             }
@@ -410,49 +503,127 @@ impl DecisionStore {
             .max()
             .unwrap_or(0);
         let gen_ = max_gen + 1;
-        if logged > 0 || logs.len() > 0 {
+        let mut snapshot = snapshots.last().map(|s| s.1.clone());
+        if !logs.is_empty() || snapshots.len() > 1 {
             // Compact: the new snapshot holds everything; only then are older files removed.
-            let batch = decisions_batch(&decisions)?;
-            let mut buf = Vec::new();
-            {
-                let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), None)?;
-                w.write(&batch)?;
-                w.close()?;
-            }
-            let name = format!("snapshot-{gen_:010}.parquet");
-            store
-                .put(&ObjPath::from(name.as_str()), PutPayload::from(buf))
+            let obsolete: Vec<String> = logs
+                .iter()
+                .chain(snapshots.iter())
+                .map(|x| x.1.clone())
+                .collect();
+            let name = write_snapshot(&store, local.as_deref(), &decisions, gen_, &obsolete)
                 .await
-                .with_context(|| format!("cannot write {}", dir.join(&name).display()))?;
-            if let Ok(f) = File::open(dir.join(&name)) {
-                let _ = f.sync_all();
-            }
-            sync_dir(&dir);
-            for (_, n) in logs.iter().chain(snapshots.iter()) {
-                let _ = std::fs::remove_file(dir.join(n));
-            }
-            sync_dir(&dir);
+                .with_context(|| format!("in {}", cfg.dir))?;
             tracing::info!(decisions = decisions.len(), snapshot = %name, "decision log compacted");
+            snapshot = Some(name);
         }
-        let log_path = dir.join(format!("log-{:010}.jsonl", gen_ + 1));
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .with_context(|| format!("cannot open {}", log_path.display()))?;
-        sync_dir(&dir);
+        let log_gen = gen_ + 1;
+        let (file, first_log) = match &local {
+            Some(dir) => {
+                let name = format!("log-{log_gen:010}.jsonl");
+                let log_path = dir.join(&name);
+                let file = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&log_path)
+                    .with_context(|| format!("cannot open {}", log_path.display()))?;
+                sync_dir(dir);
+                (Some(file), vec![name])
+            }
+            None => (None, vec![]),
+        };
         let now = chrono::Utc::now().timestamp_micros();
         Ok(Arc::new(DecisionStore {
             cfg,
             runs,
+            store,
+            local,
+            log_gen,
             inner: Arc::new(parking_lot::Mutex::new(Inner {
                 file,
                 decisions,
                 ids,
+                logs: first_log,
+                log_bytes: 0,
+                snapshot,
+                next_gen: log_gen + 1,
+                compacting: false,
             })),
             id_prefix: format!("d{now:x}{:x}", std::process::id()),
             next: AtomicU64::new(1),
+            compactions: AtomicU64::new(0),
         }))
+    }
+
+    /// Compactions done since start (not counting the one at start).
+    pub fn compactions(&self) -> u64 {
+        self.compactions.load(Ordering::SeqCst)
+    }
+
+    /// Compact while serving once the log holds `compact_bytes` (or, in an object store,
+    /// `compact_objects` objects). Commits wait only for the cut (a few microseconds under the
+    /// lock): the snapshot is written in the background, and old logs are deleted only after it
+    /// is.
+    fn maybe_compact(self: &Arc<Self>) {
+        let (cut, obsolete, gen_) = {
+            let mut g = self.inner.lock();
+            let over = g.log_bytes >= self.cfg.compact_bytes
+                || (self.local.is_none() && g.logs.len() as u64 >= self.cfg.compact_objects);
+            if g.compacting || !over {
+                return;
+            }
+            let mut obsolete = std::mem::take(&mut g.logs);
+            if let Some(dir) = &self.local {
+                // Later commits go to a fresh segment; the old ones end in the snapshot.
+                let name = format!("log-{:010}.jsonl", g.next_gen);
+                g.next_gen += 1;
+                match OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dir.join(&name))
+                {
+                    Ok(f) => {
+                        sync_dir(dir);
+                        g.file = Some(f);
+                        g.logs.push(name);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot start a new decision log segment; compaction postponed");
+                        g.logs = obsolete;
+                        return;
+                    }
+                }
+            }
+            obsolete.extend(g.snapshot.iter().cloned());
+            let gen_ = g.next_gen;
+            g.next_gen += 1;
+            g.log_bytes = 0;
+            g.compacting = true;
+            (g.decisions.clone(), obsolete, gen_)
+        };
+        let me = self.clone();
+        tokio::spawn(async move {
+            let r = write_snapshot(&me.store, me.local.as_deref(), &cut, gen_, &obsolete).await;
+            let mut g = me.inner.lock();
+            g.compacting = false;
+            match r {
+                Ok(name) => {
+                    g.snapshot = Some(name.clone());
+                    me.compactions.fetch_add(1, Ordering::SeqCst);
+                    tracing::info!(decisions = cut.len(), snapshot = %name, "decision log compacted while serving");
+                }
+                Err(e) => {
+                    // Nothing was deleted: the old logs stay and are compacted next time.
+                    let mut keep: Vec<String> = obsolete
+                        .into_iter()
+                        .filter(|n| Some(n) != g.snapshot.as_ref())
+                        .collect();
+                    keep.append(&mut g.logs);
+                    g.logs = keep;
+                    tracing::warn!(error = %e, "decision log compaction failed; will retry");
+                }
+            }
+        });
     }
 
     pub fn config(&self) -> &DecisionsConfig {
@@ -466,7 +637,7 @@ impl DecisionStore {
 
     /// Validate and durably record the decisions of one statement (all or none).
     pub async fn decide(
-        &self,
+        self: &Arc<Self>,
         caller: &Caller,
         inputs: Vec<DecisionInput>,
     ) -> Result<Vec<Decision>, SqlError> {
@@ -496,32 +667,61 @@ impl DecisionStore {
         for (row, input) in inputs.into_iter().enumerate() {
             out.push(self.validate(&latest, caller, approver, now, row, input)?);
         }
-        let inner = self.inner.clone();
-        let written = out.clone();
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            let mut g = inner.lock();
-            let mut buf = Vec::new();
-            for d in &written {
-                buf.extend_from_slice(&serde_json::to_vec(d).map_err(std::io::Error::other)?);
-                buf.push(b'\n');
-            }
-            g.file.write_all(&buf)?;
-            g.file.sync_data()?;
-            for d in written {
-                g.ids.insert(d.decision_id.clone());
-                g.decisions.push(d);
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|e| SqlError::new(codes::INTERNAL_ERROR, e.to_string()))?
-        .map_err(|e| {
+        let mut buf = Vec::new();
+        for d in &out {
+            buf.extend_from_slice(
+                &serde_json::to_vec(d)
+                    .map_err(|e| SqlError::new(codes::INTERNAL_ERROR, e.to_string()))?,
+            );
+            buf.push(b'\n');
+        }
+        let write_err = |e: String| {
             SqlError::new(
                 codes::IO_ERROR,
                 format!("could not write the decision log: {e}"),
             )
-            .with_hint("Nothing was recorded; retry when the disk is writable.")
-        })?;
+            .with_hint("Nothing was recorded; retry when the decision log is writable.")
+        };
+        let written = out.clone();
+        let bytes = buf.len() as u64;
+        if self.local.is_some() {
+            // Append to the segment and fsync it; statements are serialized on the lock.
+            let inner = self.inner.clone();
+            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                let mut g = inner.lock();
+                let file = g
+                    .file
+                    .as_mut()
+                    .ok_or_else(|| std::io::Error::other("no open segment"))?;
+                file.write_all(&buf)?;
+                file.sync_data()?;
+                g.log_bytes += bytes;
+                for d in written {
+                    g.ids.insert(d.decision_id.clone());
+                    g.decisions.push(d);
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| SqlError::new(codes::INTERNAL_ERROR, e.to_string()))?
+            .map_err(|e| write_err(e.to_string()))?;
+        } else {
+            // One new object per statement: the PUT is atomic and durable when it returns.
+            let seq = self.next.fetch_add(1, Ordering::SeqCst);
+            let name = format!("log-{:010}-{seq:010}.jsonl", self.log_gen);
+            self.store
+                .put(&ObjPath::from(name.as_str()), PutPayload::from(buf))
+                .await
+                .map_err(|e| write_err(e.to_string()))?;
+            let mut g = self.inner.lock();
+            g.logs.push(name);
+            g.log_bytes += bytes;
+            for d in written {
+                g.ids.insert(d.decision_id.clone());
+                g.decisions.push(d);
+            }
+        }
+        self.maybe_compact();
         Ok(out)
     }
 

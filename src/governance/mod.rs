@@ -6,6 +6,7 @@
 //! - `audit`: the durable, rotated, queryable audit log of every statement.
 //! - `decisions`: approve / override / reject of recommendations, durable across crashes.
 //! - `runs`: recommendation runs (snapshots of the recommendation views with lineage).
+//! - `storage`: where runs and decisions live (a local folder or `s3://bucket/prefix`).
 //!
 //! The server calls into this module; this module knows nothing of the wire protocol.
 pub mod access;
@@ -13,3 +14,4 @@ pub mod audit;
 pub mod decisions;
 pub mod runs;
 pub mod service;
+pub mod storage;

@@ -15,7 +15,7 @@
 //! run with its lineage. Run ids are UTC timestamps (`20261129T021500123456Z`), so they sort by
 //! time.
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -33,7 +33,6 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
-use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
@@ -41,6 +40,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::str_value;
 use super::service::{Caller, require_role};
+use super::storage::StateLocation;
 use crate::engine::Engine;
 use crate::error::{SqlError, codes};
 
@@ -50,19 +50,23 @@ pub const SUFFIX: &str = "_recommendations";
 /// `[governance.runs]`: `dir` (the folder runs are written to).
 #[derive(Debug, Clone)]
 pub struct RunsConfig {
-    pub dir: PathBuf,
+    /// A local folder or `s3://bucket/prefix`.
+    pub dir: StateLocation,
 }
 
 impl RunsConfig {
     pub fn from_toml(
         t: Option<&toml::Table>,
-        default_dir: PathBuf,
+        default_dir: StateLocation,
         base: &Path,
     ) -> anyhow::Result<Self> {
         let mut c = RunsConfig { dir: default_dir };
         for (k, v) in t.into_iter().flatten() {
             match k.as_str() {
-                "dir" => c.dir = base.join(str_value(v, "governance.runs.dir")?),
+                "dir" => {
+                    c.dir = StateLocation::parse(str_value(v, "governance.runs.dir")?, base)
+                        .context("governance.runs.dir")?
+                }
                 other => bail!("unknown key `governance.runs.{other}`. Fix: the only key is dir"),
             }
         }
@@ -124,7 +128,7 @@ pub struct LoadedRun {
 /// The runs store.
 pub struct Runs {
     store: Arc<dyn ObjectStore>,
-    dir: PathBuf,
+    dir: StateLocation,
     /// (view name, SQL) of every recommendation view.
     views: Vec<(String, String)>,
     latest: parking_lot::RwLock<Option<Arc<LoadedRun>>>,
@@ -151,10 +155,12 @@ fn io_err(e: impl std::fmt::Display) -> datafusion::error::DataFusionError {
 impl Runs {
     /// Open (creating) the runs folder and load the newest run.
     pub async fn open(cfg: RunsConfig, engine: &Engine) -> anyhow::Result<Arc<Runs>> {
-        std::fs::create_dir_all(&cfg.dir)
-            .with_context(|| format!("cannot create the runs folder {}", cfg.dir.display()))?;
-        let store = LocalFileSystem::new_with_prefix(&cfg.dir)
-            .with_context(|| format!("cannot open the runs folder {}", cfg.dir.display()))?;
+        let store = cfg
+            .dir
+            .open(engine)
+            .await
+            .with_context(|| format!("cannot open the runs folder {}", cfg.dir))?
+            .store;
         let views = engine
             .views()
             .iter()
@@ -162,7 +168,7 @@ impl Runs {
             .map(|v| (v.name.clone(), v.sql.clone()))
             .collect();
         let runs = Arc::new(Runs {
-            store: Arc::new(store),
+            store,
             dir: cfg.dir,
             views,
             latest: parking_lot::RwLock::new(None),
@@ -385,6 +391,10 @@ impl Runs {
             model_version,
         };
         let json = serde_json::to_vec_pretty(&manifest).map_err(io_err)?;
+        // Fault injection for the crash tests: die after the data files, before the commit.
+        if std::env::var("AISLE_FAULT").as_deref() == Ok("crash_before_manifest") {
+            std::process::abort();
+        }
         self.store
             .put(
                 &ObjPath::from(format!("manifests/{run_id}.json")),

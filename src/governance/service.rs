@@ -12,6 +12,8 @@ use datafusion::prelude::SessionContext;
 use super::audit::{AuditConfig, AuditLog, AuditTable};
 use super::decisions::{DecisionStore, DecisionsConfig};
 use super::runs::{Runs, RunsConfig};
+use super::storage::StateLocation;
+use super::audit::str_value;
 use crate::engine::Engine;
 use crate::error::{SqlError, codes};
 
@@ -84,14 +86,21 @@ impl GovernanceConfig {
                 Some(other) => anyhow::bail!("[governance.{name}] must be a table, got {other}"),
             }
         };
+        // `[governance] state_dir = "s3://bucket/prefix"` (or a folder) moves runs and decisions;
+        // the audit log stays in a local folder (it is appended and fsynced per statement).
+        let state = match gov.and_then(|g| g.get("state_dir")) {
+            None => StateLocation::Local(state_dir.to_path_buf()),
+            Some(v) => StateLocation::parse(str_value(v, "governance.state_dir")?, base)
+                .context("governance.state_dir")?,
+        };
+        let audit_default = match &state {
+            StateLocation::Local(p) => p.join("audit"),
+            StateLocation::Url { .. } => state_dir.join("audit"),
+        };
         Ok(GovernanceConfig {
-            audit: AuditConfig::from_toml(sub("audit")?, state_dir.join("audit"), base)?,
-            runs: RunsConfig::from_toml(sub("runs")?, state_dir.join("runs"), base)?,
-            decisions: DecisionsConfig::from_toml(
-                sub("decisions")?,
-                state_dir.join("decisions"),
-                base,
-            )?,
+            audit: AuditConfig::from_toml(sub("audit")?, audit_default, base)?,
+            runs: RunsConfig::from_toml(sub("runs")?, state.join("runs"), base)?,
+            decisions: DecisionsConfig::from_toml(sub("decisions")?, state.join("decisions"), base)?,
         })
     }
 
@@ -124,7 +133,7 @@ impl Governance {
         let audit = AuditLog::open(cfg.audit.clone())?;
         let ctx = engine.new_session();
         let runs = Runs::open(cfg.runs.clone(), engine).await?;
-        let decisions = DecisionStore::open(cfg.decisions.clone(), runs.clone()).await?;
+        let decisions = DecisionStore::open(cfg.decisions.clone(), runs.clone(), engine).await?;
         let g = Arc::new(Governance {
             audit,
             runs,
