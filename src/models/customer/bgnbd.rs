@@ -586,6 +586,9 @@ fn objective_hess(
             h[1][1] += w * r * alpha * it * (alpha * it - 1.0);
         }
     }
+    // Patterns are sorted by frequency: the terms in x alone (r + x, 1/(b + x - 1), ln a - ln(b +
+    // x - 1)) are constant over a run of equal x, so the inner loop keeps 11 running sums and
+    // the factors of x are applied once per run.
     let chunk = |lo: usize, hi: usize| -> [f64; 18] {
         let mut s = [0.0_f64; 18];
         // ln(e^A3 + e^A4) = max + ln(1 + e), e = e^-|A4 - A3| in (0, 1]. The ln(1 + e) are summed
@@ -595,56 +598,78 @@ fn objective_hess(
         // error of ~1e-14 in the sum of hundreds of thousands of terms of size ~10.
         let mut prod = 1.0_f64;
         let mut ln_sum = 0.0_f64;
-        for k in lo..hi {
-            let (xi, ri, ai) = (d.px[k] as usize, d.pr[k] as usize, d.pa[k] as usize);
-            let rx = r + d.xs[xi];
-            let (lt, lr, it, ir, ib) = (l3[ai], l4[ri], inv3[ai], inv4[ri], inv_bx[xi]);
-            let a3 = -rx * lt;
-            let a4 = c_x[xi] - rx * lr;
-            let dd = a4 - a3;
-            let e = (-dd.abs()).exp();
-            let one_e = 1.0 + e;
-            let inv = 1.0 / one_e;
-            let (top, w4) = if dd > 0.0 { (a4, inv) } else { (a3, e * inv) };
-            let w = d.pw[k];
-            if w == 1.0 {
-                prod *= one_e;
-            } else if w <= 32.0 && w.fract() == 0.0 {
-                prod *= one_e.powi(w as i32);
-            } else {
-                ln_sum += w * one_e.ln();
+        let (mut s_top, mut s_l, mut s_udl2) = (0.0, 0.0, 0.0);
+        let mut k = lo;
+        while k < hi {
+            let xi = d.px[k];
+            let mut end = k + 1;
+            while end < hi && d.px[end] == xi {
+                end += 1;
             }
-            if prod > 1e280 {
-                ln_sum += prod.ln();
-                prod = 1.0;
+            let xi = xi as usize;
+            let (rx, cx, ib) = (r + d.xs[xi], c_x[xi], inv_bx[xi]);
+            // per run: Σ w w4, Σ w q1, Σ w (w3 i3² + w4 i4²), Σ u, Σ u dl, Σ u di', Σ u dl di',
+            // Σ u di'², with u = w w3 w4, dl = l3 - l4, di' = i3 - i4
+            let mut t = [0.0_f64; 8];
+            for j in k..end {
+                let (ri, ai) = (d.pr[j] as usize, d.pa[j] as usize);
+                let (lt, lr, it, ir) = (l3[ai], l4[ri], inv3[ai], inv4[ri]);
+                let a3 = -rx * lt;
+                let a4 = cx - rx * lr;
+                let dd = a4 - a3;
+                let e = (-dd.abs()).exp();
+                let one_e = 1.0 + e;
+                let inv = 1.0 / one_e;
+                let (top, w4) = if dd > 0.0 { (a4, inv) } else { (a3, e * inv) };
+                let w = d.pw[j];
+                if w == 1.0 {
+                    prod *= one_e;
+                } else if w <= 32.0 && w.fract() == 0.0 {
+                    prod *= one_e.powi(w as i32);
+                } else {
+                    ln_sum += w * one_e.ln();
+                }
+                if prod > 1e280 {
+                    ln_sum += prod.ln();
+                    prod = 1.0;
+                }
+                let w3 = 1.0 - w4;
+                let ww4 = w * w4;
+                let u = ww4 * w3;
+                let (dl, dp) = (lt - lr, it - ir);
+                let (udl, udp) = (u * dl, u * dp);
+                s_top += w * top;
+                s_l += w * (w3 * lt + w4 * lr);
+                s_udl2 += udl * dl;
+                t[0] += ww4;
+                t[1] += w * (w3 * it + w4 * ir);
+                t[2] += w * (w3 * it * it + w4 * ir * ir);
+                t[3] += u;
+                t[4] += udl;
+                t[5] += udp;
+                t[6] += udl * dp;
+                t[7] += udp * dp;
             }
-            let w3 = 1.0 - w4;
-            let q1 = w3 * it + w4 * ir;
-            let ww4 = w * w4;
-            s[0] += w * top;
-            s[1] += w * (w3 * lt + w4 * lr);
-            s[2] += w * rx * q1;
-            s[3] += w * q1;
-            s[4] += ww4;
-            s[5] += ww4 * ib;
-            s[6] += w * rx * (w3 * it * it + w4 * ir * ir);
-            s[7] += ww4 * ib * ib;
-            let u = ww4 * w3;
-            let dl = lt - lr;
-            let di = rx * (it - ir);
-            let (udl, udi, uib) = (u * dl, u * di, u * ib);
-            s[8] += udl * dl;
-            s[9] += udl * di;
-            s[10] += udi * di;
-            s[11] += udl;
-            s[12] += udl * ib;
-            s[13] += udi;
-            s[14] += udi * ib;
-            s[15] += u;
-            s[16] += uib;
-            s[17] += uib * ib;
+            s[2] += rx * t[1];
+            s[3] += t[1];
+            s[4] += t[0];
+            s[5] += t[0] * ib;
+            s[6] += rx * t[2];
+            s[7] += t[0] * ib * ib;
+            s[9] += rx * t[6];
+            s[10] += rx * rx * t[7];
+            s[11] += t[4];
+            s[12] += t[4] * ib;
+            s[13] += rx * t[5];
+            s[14] += rx * t[5] * ib;
+            s[15] += t[3];
+            s[16] += t[3] * ib;
+            s[17] += t[3] * ib * ib;
+            k = end;
         }
-        s[0] += ln_sum + prod.ln();
+        s[0] = s_top + ln_sum + prod.ln();
+        s[1] = s_l;
+        s[8] = s_udl2;
         s
     };
     let mut s = [0.0_f64; 18];

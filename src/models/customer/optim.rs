@@ -335,7 +335,15 @@ pub(crate) fn newton<F: FnMut(&[f64], &mut [f64], &mut [f64]) -> f64>(
             }
             let fnew = clean(fgh(&xn, &mut gn, &mut hn));
             let tol = 1e-14 * fx.abs().max(1.0);
-            if fnew <= fx + 1e-4 * t * slope || (fnew <= fx + tol && norm_inf(&gn) < gnorm) {
+            // Near the optimum the predicted decrease (-slope / 2) is below the rounding noise
+            // of the value (a sum of ~1e5 terms): there a step that shrinks the gradient well
+            // is taken unless the value rises beyond that noise.
+            let noise = 1e-12 * fx.abs().max(1.0);
+            let gnew = norm_inf(&gn);
+            if fnew <= fx + 1e-4 * t * slope
+                || (fnew <= fx + tol && gnew < gnorm)
+                || (-slope < noise && fnew <= fx + noise && gnew < 0.5 * gnorm)
+            {
                 x.copy_from_slice(&xn);
                 g.copy_from_slice(&gn);
                 h.copy_from_slice(&hn);
