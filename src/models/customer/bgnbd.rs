@@ -117,24 +117,28 @@ fn map_key(v: f64) -> u64 {
 }
 
 impl Dense {
-    /// The distinct values of `src[i]` over the `rows` for which `keep(i)`, times `scale` (> 0).
-    fn new(src: &[f64], rows: &[usize], keep: impl Fn(usize) -> bool, scale: f64) -> Dense {
+    /// The distinct values of `src` (where `only_if` is given: at the rows where it is > 0),
+    /// times `scale` (> 0).
+    fn new(src: &[f64], only_if: Option<&[f64]>, scale: f64) -> Dense {
+        let kept = || {
+            src.iter()
+                .enumerate()
+                .filter(move |(i, _)| only_if.is_none_or(|f| f[*i] > 0.0))
+                .map(|(_, &v)| v)
+        };
         let (mut whole, mut max) = (true, 0.0_f64);
-        for &i in rows {
-            if keep(i) {
-                let v = src[i];
-                // (a cast round trip: `fract` is a libm call on baseline x86-64)
-                whole &= v >= 0.0 && v < 4_294_967_296.0 && (v as u32) as f64 == v;
-                max = max.max(v);
+        for v in kept() {
+            // (a cast round trip: `fract` is a libm call on baseline x86-64)
+            whole &= v >= 0.0 && v < 4_294_967_296.0 && (v as u32) as f64 == v;
+            if v > max {
+                max = v;
             }
         }
         // a table when it is not much larger than the data
-        if whole && max <= (rows.len() as f64) * 8.0 + 4096.0 {
+        if whole && max <= (src.len() as f64) * 8.0 + 4096.0 {
             let mut table = vec![0u32; max as usize + 1];
-            for &i in rows {
-                if keep(i) {
-                    table[src[i] as usize] = 1;
-                }
+            for v in kept() {
+                table[v as usize] = 1;
             }
             let mut values = Vec::new();
             for (v, slot) in table.iter_mut().enumerate() {
@@ -149,11 +153,9 @@ impl Dense {
             };
         }
         let mut index: FastMap<u64, u32> = FastMap::default();
-        for &i in rows {
-            if keep(i) {
-                let n = index.len() as u32;
-                index.entry(map_key(src[i])).or_insert(n);
-            }
+        for v in kept() {
+            let n = index.len() as u32;
+            index.entry(map_key(v)).or_insert(n);
         }
         let mut raw: Vec<f64> = index
             .keys()
@@ -209,17 +211,11 @@ fn radix_sort(keys: &mut Vec<u64>, bits: u32) {
     }
 }
 
-/// Builds the patterns of customers `rows` (validated already).
-fn patterns_of(
-    frequency: &[f64],
-    recency: &[f64],
-    age: &[f64],
-    rows: &[usize],
-    scale: f64,
-) -> Patterns {
-    let ages = Dense::new(age, rows, |_| true, scale);
-    let recs = Dense::new(recency, rows, |i| frequency[i] > 0.0, scale);
-    let xs = Dense::new(frequency, rows, |_| true, 1.0);
+/// Builds the patterns of all customers (validated already); times are multiplied by `scale`.
+fn patterns_of(frequency: &[f64], recency: &[f64], age: &[f64], scale: f64) -> Patterns {
+    let ages = Dense::new(age, None, scale);
+    let recs = Dense::new(recency, Some(frequency), scale);
+    let xs = Dense::new(frequency, None, 1.0);
     let mut x_weight = vec![0.0; xs.values.len()];
     let mut zero_weight = vec![0.0; ages.values.len()];
     // (x, t_x, T) indices packed in one u64 so one integer sort groups them
@@ -231,14 +227,15 @@ fn patterns_of(
     let fits = bx + br + ba <= 64;
     let mut keys: Vec<u64> = Vec::new();
     let mut wide: Vec<(u32, u32, u32)> = Vec::new();
-    for &i in rows {
-        let xi = xs.get(frequency[i]);
-        let ai = ages.get(age[i]);
+    keys.reserve(frequency.len());
+    for ((&x, &tx), &t) in frequency.iter().zip(recency).zip(age) {
+        let xi = xs.get(x);
+        let ai = ages.get(t);
         x_weight[xi as usize] += 1.0;
-        if frequency[i] == 0.0 {
+        if x == 0.0 {
             zero_weight[ai as usize] += 1.0;
         } else {
-            let ri = recs.get(recency[i]);
+            let ri = recs.get(tx);
             if fits {
                 keys.push(
                     (xi as u64).checked_shl(br + ba).unwrap_or(0) | (ri as u64) << ba | ai as u64,
@@ -248,7 +245,13 @@ fn patterns_of(
             }
         }
     }
-    let (mut px, mut pr, mut pa, mut pw) = (vec![], vec![], vec![], vec![]);
+    let cap = keys.len().max(wide.len());
+    let (mut px, mut pr, mut pa, mut pw) = (
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+    );
     if fits {
         radix_sort(&mut keys, bx + br + ba);
         let (mr, ma) = ((1u64 << br) - 1, (1u64 << ba) - 1);
@@ -285,7 +288,7 @@ fn patterns_of(
         pr,
         pa,
         pw,
-        wsum: rows.len() as f64,
+        wsum: frequency.len() as f64,
     }
 }
 
@@ -347,9 +350,9 @@ fn build_patterns(
         )));
     }
     let scale = 1.0 / max_t;
-    let rows: Vec<usize> = (0..n).collect();
+
     Ok((
-        patterns_of(frequency, recency, age, &rows, scale),
+        patterns_of(frequency, recency, age, scale),
         scale,
         repeaters,
     ))
@@ -624,7 +627,7 @@ fn objective_hess(
                 let w = d.pw[j];
                 if w == 1.0 {
                     prod *= one_e;
-                } else if w <= 32.0 && w.fract() == 0.0 {
+                } else if w <= 32.0 && (w as i32) as f64 == w {
                     prod *= one_e.powi(w as i32);
                 } else {
                     ln_sum += w * one_e.ln();
@@ -762,8 +765,9 @@ pub fn fit_bgnbd(
     // converge to rounding level.
     let n = frequency.len();
     let fast = if d.pw.len() > SUBSAMPLE {
-        let rows: Vec<usize> = (0..SUBSAMPLE).map(|k| k * n / SUBSAMPLE).collect();
-        let sub = patterns_of(frequency, recency, age, &rows, scale);
+        let pick =
+            |v: &[f64]| -> Vec<f64> { (0..SUBSAMPLE).map(|k| v[k * n / SUBSAMPLE]).collect() };
+        let sub = patterns_of(&pick(frequency), &pick(recency), &pick(age), scale);
         let start = if sub.pw.is_empty() {
             None
         } else {
