@@ -1463,6 +1463,38 @@ mod tests {
     }
 
     #[test]
+    fn radix_sort_and_dense_indices_agree_with_plain_sorting() {
+        let mut rng = super::super::rng::Rng::new(11);
+        for bits in [1, 11, 12, 28, 40, 64] {
+            let mask = if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            };
+            let mut keys: Vec<u64> = (0..5000)
+                .map(|_| ((rng.next_f64() * 2f64.powi(53)) as u64 * 2047 + 1) & mask)
+                .collect();
+            let mut want = keys.clone();
+            want.sort_unstable();
+            radix_sort(&mut keys, bits);
+            assert_eq!(keys, want, "bits {bits}");
+        }
+        // whole numbers go through the table, others through the map: same indices either way
+        let whole = [7.0, 0.0, 3.0, 7.0, 365.0];
+        let frac = [7.5, 0.0, 3.0, 7.5, 365.0];
+        for (v, table) in [(&whole, true), (&frac, false)] {
+            let d = Dense::new(v, None, 0.5);
+            assert_eq!(matches!(d.lookup, Lookup::Table(_)), table);
+            assert_eq!(d.values, vec![0.0, 1.5, v[0] * 0.5, 182.5]);
+            let idx: Vec<u32> = v.iter().map(|&x| d.get(x)).collect();
+            assert_eq!(idx, vec![2, 0, 1, 2, 3]);
+        }
+        // a filter keeps only the rows where it is > 0
+        let d = Dense::new(&whole, Some(&[1.0, 0.0, 1.0, 1.0, 0.0]), 1.0);
+        assert_eq!(d.values, vec![3.0, 7.0]);
+    }
+
+    #[test]
     fn huge_frequency_predictions_stay_finite() {
         let p = BgNbdParams::new(0.24, 4.4, 0.79, 2.4).unwrap();
         for x in [0.0, 1.0, 100.0, 10_000.0, 1e6] {
