@@ -2,13 +2,14 @@
 """aisle's side of the forecasting benchmark: the same Parquet, the same split, the same scoring.
 
 Reads the long Parquet written by ref/gen_demand.py (unique_id, ds, y), holds out the last H
-rows of every series (exactly ref/bench_statsforecast.py's split, done in SQL with row_number),
+rows of every series (exactly ref/bench_statsforecast.py's split: `WHERE ds <= cutoff`, checked to be
+the same rows, or `--split window`: row_number per series in SQL),
 forecasts H days with `forecast(ds, y, H, OPTIONS)` per series through the aisle engine
 (`aisle query`, CSV out), writes the forecasts as Parquet (unique_id, ds, yhat, yhat_lo_80, ...)
 and scores them with ref/score_forecasts.py (the metric code statsforecast is scored with).
 
 Timing: wall and CPU seconds of the `aisle query` process (start-up, catalog load, Parquet
-read, split, fit and CSV output included — statsforecast's timed call excludes its read), and
+read, split, fit and CSV output included; compare with sf_e2e.py, statsforecast's whole job), and
 series per wall second. Prints one JSON line.
 
     python aisle_run.py --aisle target/release/aisle --data bench-data/demand_1000x730.parquet \
@@ -58,10 +59,20 @@ pii = []
     return path
 
 
-def sql(h: int, options: str, levels: list[int]) -> str:
+def sql(h: int, options: str, levels: list[int], cutoff: str | None = None) -> str:
+    """The forecast query. `cutoff` (an ISO date): train on `ds <= cutoff` (what a planner
+    writes; equal to holding out the last h rows when every series ends on the same day with
+    no gaps, which `date_cutoff` checks); None: the per-series split with row_number."""
     bounds = "".join(
         f", f['yhat_lo_{lv}'] AS yhat_lo_{lv}, f['yhat_hi_{lv}'] AS yhat_hi_{lv}" for lv in levels
-    )  # the 80/95 % intervals are computed either way
+    )
+    if cutoff is None:
+        train = f"""(SELECT unique_id, ds, y,
+                 row_number() OVER (PARTITION BY unique_id ORDER BY ds DESC) AS from_end
+          FROM demand) AS t
+    WHERE from_end > {h}"""
+    else:
+        train = f"demand WHERE ds <= DATE '{cutoff}'"
     # the GROUP BY key is repeated next to the list and unnested with it (DataFusion 55 bug, see
     # docs/ARCHITECTURE.md)
     return f"""
@@ -70,13 +81,23 @@ FROM (
   SELECT unnest(array_repeat(unique_id, array_length(fc))) AS unique_id, unnest(fc) AS f
   FROM (
     SELECT unique_id, forecast(ds, y, {h}, '{options}') AS fc
-    FROM (SELECT unique_id, ds, y,
-                 row_number() OVER (PARTITION BY unique_id ORDER BY ds DESC) AS from_end
-          FROM demand) AS t
-    WHERE from_end > {h}
+    FROM {train}
     GROUP BY unique_id
   )
 )"""
+
+
+def date_cutoff(data: str, h: int) -> str:
+    """The last training date when every series ends on the same day and has one row per day
+    from its first to its last (gen_demand.py's output): then `ds <= cutoff` holds out exactly
+    the last h rows of every series, like ref/bench_statsforecast.py. Fails otherwise (use
+    --split window). Runs before the timed call."""
+    df = pd.read_parquet(data, columns=["unique_id", "ds"])
+    g = df.groupby("unique_id")["ds"].agg(["min", "max", "count"])
+    first, last = pd.to_datetime(g["min"]), pd.to_datetime(g["max"])
+    if last.nunique() != 1 or not ((last - first).dt.days + 1 == g["count"]).all():
+        sys.exit("--split date needs every series to end on the same day without gaps; use --split window")
+    return (last.iloc[0] - pd.Timedelta(days=h)).date().isoformat()
 
 
 def main() -> None:
@@ -84,16 +105,20 @@ def main() -> None:
     ap.add_argument("--aisle", required=True, help="the aisle binary (a release build)")
     ap.add_argument("--data", required=True)
     ap.add_argument("--options", default="method=auto, season_length=7")
-    ap.add_argument("--levels", default="80,95", help="interval levels to score ('' = none; SQL forecast always computes 80/95)")
+    ap.add_argument("--levels", default="80,95", help="interval levels to score ('' = none: pass intervals=none in --options to skip computing them)")
     ap.add_argument("--h", type=int, default=28)
     ap.add_argument("--out", required=True, help="forecasts Parquet written here")
     ap.add_argument("--label", default=None)
+    ap.add_argument("--split", choices=["date", "window"], default="date",
+                    help="date: WHERE ds <= cutoff (checked equal to the last-h-rows split); "
+                         "window: row_number() per series in SQL (the earlier, costlier way)")
     args = ap.parse_args()
     levels = [int(x) for x in args.levels.split(",") if x]
     opts = args.options
+    cutoff = date_cutoff(args.data, args.h) if args.split == "date" else None
     with tempfile.TemporaryDirectory() as tmp:
         cat = catalog_for(args.data, tmp)
-        cmd = [args.aisle, "query", "--catalog", cat, "--format", "csv", "--log", "warn", sql(args.h, opts, levels)]
+        cmd = [args.aisle, "query", "--catalog", cat, "--format", "csv", "--log", "warn", sql(args.h, opts, levels, cutoff)]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         r = subprocess.run(cmd, capture_output=True, text=True)
@@ -119,6 +144,7 @@ def main() -> None:
         "tool": "aisle",
         "label": args.label or opts,
         "options": opts,
+        "split": args.split,
         "series": n_series,
         "wall_s": round(wall, 3),
         "cpu_s": round(cpu, 3),

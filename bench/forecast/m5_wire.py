@@ -7,8 +7,10 @@ PostgreSQL wire protocol, with wall time and the server's peak memory.
    a config file holding one admin user whose SCRAM verifier comes from `aisle passwd`.
 3. Runs, with psycopg 3 over the wire, the forecast of every series (h = 28, method auto,
    80/95 % intervals), fetching every row (~840,000) in a server-side cursor.
-4. Reports wall time of the query (first byte to last row), rows, series/s, and the server's
-   peak resident memory (VmHWM from /proc/PID/status) as one JSON line.
+4. Reports wall time of the query (first byte to last row), rows, series/s, the server's CPU
+   seconds for the query (on a shared machine wall time says little; CPU / cores is the wall
+   time on idle cores) and its peak resident memory (VmHWM from /proc/PID/status) as one
+   JSON line.
 
     python m5_wire.py --aisle target/release/aisle --data bench/forecast/data
 """
@@ -32,6 +34,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def vm_hwm_mib(pid: int) -> float:
@@ -93,6 +102,8 @@ def main() -> None:
                         sys.exit(f"server did not start:\n{server.stderr.read()[-3000:]}")
                     time.sleep(0.5)
             idle_mib = vm_hwm_mib(server.pid)
+            cpu0 = cpu_s(server.pid)
+            load0 = open("/proc/loadavg").read().split()[:3]
             rows, models = 0, {}
             t0 = time.perf_counter()
             with conn.cursor(name="fc") as cur:  # server-side cursor: rows stream
@@ -109,6 +120,7 @@ def main() -> None:
             wall = time.perf_counter() - t0
             conn.close()
             peak = vm_hwm_mib(server.pid)
+            server_cpu = cpu_s(server.pid) - cpu0
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -120,11 +132,13 @@ def main() -> None:
         "wall_s": round(wall, 2),
         "first_row_s": round(first or float("nan"), 2),
         "series_per_s": round(rows / 28 / wall, 1),
+        "server_cpu_s": round(server_cpu, 1),
         "server_peak_rss_mib": round(peak, 1),
         "server_idle_rss_mib": round(idle_mib, 1),
         "models": models,
         "cores": os.cpu_count(),
-        "load": open("/proc/loadavg").read().split()[:3],
+        "load_before": load0,
+        "load_after": open("/proc/loadavg").read().split()[:3],
     }))
 
 

@@ -190,6 +190,13 @@ pub fn forecast(
             reason: "yearly = on needs auto, an ETS method or a theta method".into(),
         });
     }
+    // max_history: only the last periods are fitted
+    let skipped = if opts.max_history > 0 {
+        y.len().saturating_sub(opts.max_history)
+    } else {
+        0
+    };
+    let y = &y[skipped..];
     let first = y
         .iter()
         .position(|v| !v.is_nan())
@@ -218,13 +225,19 @@ pub fn forecast(
         .iter()
         .map(|r| Regressor {
             name: r.name,
-            history: &r.history[first..],
+            history: &r.history[skipped + first..],
             future: r.future,
         })
         .collect();
 
     let mut out = dispatch(&series, horizon, levels, opts, &regs)?;
 
+    if skipped > 0 {
+        out.fit.notes.push(format!(
+            "fitted on the last {} periods (max_history), {skipped} earlier ones left out",
+            y.len()
+        ));
+    }
     if leading > 0 {
         out.fit
             .notes

@@ -182,6 +182,10 @@ pub struct ForecastOptions {
     /// Observed periods needed before a series is classified (0 = 2 × season_length, at
     /// least 14).
     pub min_history: usize,
+    /// Fit on the last `max_history` periods only (0 = the whole history, default). The cost
+    /// of an ETS fit grows with the history; three years of daily data (1096) keep the yearly
+    /// terms (which need two full years) and cut a 1,941-day fit by ~45 %.
+    pub max_history: usize,
     /// Fall back to a simple rule when the method needs more data (default true).
     pub fallback: bool,
     /// Interval construction (default [`Intervals::Empirical`]).
@@ -210,6 +214,7 @@ impl Default for ForecastOptions {
                 alpha_p: 0.2,
             },
             min_history: 0,
+            max_history: 0,
             fallback: true,
             intervals: Intervals::Empirical,
             ets_fit: ets::FitControl::FAST,
@@ -221,7 +226,7 @@ impl Default for ForecastOptions {
 pub const OPTION_KEYS: &str = "method, season_length, window, alpha, alpha_d, alpha_p, \
     negatives (clamp|error|allow), yearly (auto|on|off), yearly_period, yearly_terms, \
     selection (rules|holdout), holdout, intermittent_method (croston|croston_optimized|\
-    croston_sba|tsb|adida|imapa), min_history, fallback (true|false), ets_model (e.g. ZZZ, MAdM), \
+    croston_sba|tsb|adida|imapa), min_history, max_history, fallback (true|false), ets_model (e.g. ZZZ, MAdM), \
     intervals (empirical|scaled|model), ets_fit (fast|reference)";
 
 fn parse_num(key: &str, value: &str) -> Result<f64, ForecastError> {
@@ -348,6 +353,22 @@ impl ForecastOptions {
             "min_history" => {
                 self.min_history =
                     parse_count("min_history", "between 0 and 100000", &v, 0, 100_000)?
+            }
+            "max_history" => {
+                self.max_history = parse_count(
+                    "max_history",
+                    "0 (the whole history) or between 2 and 10000000",
+                    &v,
+                    0,
+                    10_000_000,
+                )?;
+                if self.max_history == 1 {
+                    return Err(ForecastError::OutOfRange {
+                        name: "max_history",
+                        range: "0 (the whole history) or between 2 and 10000000",
+                        value: 1.0,
+                    });
+                }
             }
             "fallback" => {
                 self.fallback = match v.as_str() {

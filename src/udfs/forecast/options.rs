@@ -50,7 +50,8 @@ impl Func {
         match self {
             Func::Forecast | Func::ForecastX => {
                 "freq (auto|<n>|<n> day|week|hour|minute|second), censor (zero|all|none), \
-                 quantiles (e.g. 0.9,0.99), on_error (raise|null)"
+                 quantiles (e.g. 0.9,0.99), on_error (raise|null), intervals=none (point \
+                 forecasts only)"
             }
             Func::Backtest => {
                 "folds, step, mase_season, freq (auto|<n>|<n> day|week|hour|minute|second), \
@@ -87,6 +88,10 @@ pub(super) struct SeriesOptions {
     pub step: Option<usize>,
     /// Backtest MASE season (default: season_length).
     pub mase_season: Option<usize>,
+    /// `intervals=none` (forecast, forecast_x): point forecasts only, the interval columns
+    /// NULL. The models then skip the in-sample forecasts the intervals need (for the cheap
+    /// methods most of the work).
+    pub no_intervals: bool,
 }
 
 impl Default for SeriesOptions {
@@ -100,6 +105,7 @@ impl Default for SeriesOptions {
             folds: 3,
             step: None,
             mase_season: None,
+            no_intervals: false,
         }
     }
 }
@@ -252,6 +258,11 @@ pub(super) fn parse(func: Func, text: Option<&str>) -> Result<SeriesOptions, Sql
                 }
                 o.quantiles = qs;
             }
+            "intervals"
+                if lv == "none" && matches!(func, Func::Forecast | Func::ForecastX) =>
+            {
+                o.no_intervals = true;
+            }
             "folds" if func == Func::Backtest => {
                 o.folds = count(func, "folds", &v, 1, MAX_FOLDS)?;
             }
@@ -301,6 +312,13 @@ pub(super) fn parse(func: Func, text: Option<&str>) -> Result<SeriesOptions, Sql
                 Err(e) => return Err(model_error(func, "", &e)),
             },
         }
+    }
+    if o.no_intervals && !o.quantiles.is_empty() {
+        return Err(bad(
+            func,
+            "intervals=none leaves out the intervals that quantiles are read from; drop one of \
+             the two options",
+        ));
     }
     Ok(o)
 }

@@ -70,6 +70,7 @@ pub(super) fn forecast_type(ds: &DataType) -> DataType {
 pub(super) struct ForecastOut {
     pub ds: Vec<i64>,
     pub mean: Vec<f64>,
+    /// The bounds; all four empty = no intervals (`intervals=none`: NULL bounds).
     pub lo80: Vec<f64>,
     pub hi80: Vec<f64>,
     pub lo95: Vec<f64>,
@@ -97,14 +98,27 @@ pub(super) fn forecast_array(axis: &TimeAxis, groups: &[Option<ForecastOut>]) ->
     let mut offsets = Vec::with_capacity(groups.len() + 1);
     offsets.push(0i32);
     let mut valid = Vec::with_capacity(groups.len());
+    // per item: are the bounds there (false for `intervals=none`)
+    let mut bounded: Vec<bool> = Vec::new();
+    let any_unbounded = groups.iter().flatten().any(|g| g.lo80.is_empty());
     for g in groups {
         if let Some(g) = g {
             ds.extend_from_slice(&g.ds);
             yhat.extend_from_slice(&g.mean);
-            lo80.extend_from_slice(&g.lo80);
-            hi80.extend_from_slice(&g.hi80);
-            lo95.extend_from_slice(&g.lo95);
-            hi95.extend_from_slice(&g.hi95);
+            if g.lo80.is_empty() {
+                let n = g.ds.len();
+                for v in [&mut lo80, &mut hi80, &mut lo95, &mut hi95] {
+                    v.resize(v.len() + n, 0.0);
+                }
+            } else {
+                lo80.extend_from_slice(&g.lo80);
+                hi80.extend_from_slice(&g.hi80);
+                lo95.extend_from_slice(&g.lo95);
+                hi95.extend_from_slice(&g.hi95);
+            }
+            if any_unbounded {
+                bounded.resize(bounded.len() + g.ds.len(), !g.lo80.is_empty());
+            }
             for k in 0..g.ds.len() {
                 model.push(&g.model);
                 for (p, v) in &g.quantiles {
@@ -134,15 +148,19 @@ pub(super) fn forecast_array(axis: &TimeAxis, groups: &[Option<ForecastOut>]) ->
         Arc::new(q_struct),
         None,
     );
+    let bound_nulls = any_unbounded.then(|| NullBuffer::from(bounded));
+    let bound = |v: Vec<f64>| -> ArrayRef {
+        Arc::new(Float64Array::new(v.into(), bound_nulls.clone()))
+    };
     let items = StructArray::new(
         forecast_item_fields(&axis.data_type()),
         vec![
             axis.array(ds),
             Arc::new(Float64Array::from(yhat)),
-            Arc::new(Float64Array::from(lo80)),
-            Arc::new(Float64Array::from(hi80)),
-            Arc::new(Float64Array::from(lo95)),
-            Arc::new(Float64Array::from(hi95)),
+            bound(lo80),
+            bound(hi80),
+            bound(lo95),
+            bound(hi95),
             Arc::new(StringArray::from(model)),
             Arc::new(q_list),
         ],

@@ -565,7 +565,11 @@ impl Config {
                 ),
             );
         };
-        let mut levels = LEVELS.to_vec();
+        let mut levels = if self.opts.no_intervals {
+            Vec::new()
+        } else {
+            LEVELS.to_vec()
+        };
         for &p in &self.opts.quantiles {
             if (p - 0.5).abs() > 1e-12 {
                 let l = (2.0 * p - 1.0).abs() * 100.0;
@@ -590,6 +594,7 @@ impl Config {
             Err(e) => return self.fail_model(rows, &e),
         };
         let bounds = |lv: f64| match f.interval(lv) {
+            _ if self.opts.no_intervals => (Vec::new(), Vec::new()),
             Some((lo, hi)) => (lo.to_vec(), hi.to_vec()),
             None => (f.mean.clone(), f.mean.clone()),
         };
