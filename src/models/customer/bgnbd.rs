@@ -123,22 +123,26 @@ fn map_key(v: f64) -> u64 {
 
 impl Dense {
     /// The distinct values of `src` (where `only_if` is given: at the rows where it is > 0),
-    /// times `scale` (> 0).
-    fn new(src: &[f64], only_if: Option<&[f64]>, scale: f64) -> Dense {
+    /// times `scale` (> 0). `known`: whether all values are whole numbers >= 0 (below 2^32)
+    /// and the largest, when the caller has them (values outside the filter may count too).
+    fn new(src: &[f64], only_if: Option<&[f64]>, scale: f64, known: Option<(bool, f64)>) -> Dense {
         let kept = || {
             src.iter()
                 .enumerate()
                 .filter(move |(i, _)| only_if.is_none_or(|f| f[*i] > 0.0))
                 .map(|(_, &v)| v)
         };
-        let (mut whole, mut max) = (true, 0.0_f64);
-        for v in kept() {
-            // (a cast round trip: `fract` is a libm call on baseline x86-64)
-            whole &= v >= 0.0 && v < 4_294_967_296.0 && (v as u32) as f64 == v;
-            if v > max {
-                max = v;
+        let (whole, max) = known.unwrap_or_else(|| {
+            let (mut whole, mut max) = (true, 0.0_f64);
+            for v in kept() {
+                // (a cast round trip: `fract` is a libm call on baseline x86-64)
+                whole &= v >= 0.0 && v < 4_294_967_296.0 && (v as u32) as f64 == v;
+                if v > max {
+                    max = v;
+                }
             }
-        }
+            (whole, max)
+        });
         // a table when it is not much larger than the data
         if whole && max <= (src.len() as f64) * 8.0 + 4096.0 {
             let mut table = vec![0u32; max as usize + 1];
@@ -217,10 +221,18 @@ fn radix_sort(keys: &mut Vec<u64>, bits: u32) {
 }
 
 /// Builds the patterns of all customers (validated already); times are multiplied by `scale`.
-fn patterns_of(frequency: &[f64], recency: &[f64], age: &[f64], scale: f64) -> Patterns {
-    let ages = Dense::new(age, None, scale);
-    let recs = Dense::new(recency, Some(frequency), scale);
-    let xs = Dense::new(frequency, None, 1.0);
+/// `known`: per column (x, t_x, T), whether all values are whole numbers and the largest, if
+/// the caller knows them already.
+fn patterns_of(
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    scale: f64,
+    known: [Option<(bool, f64)>; 3],
+) -> Patterns {
+    let ages = Dense::new(age, None, scale, known[2]);
+    let recs = Dense::new(recency, Some(frequency), scale, known[1]);
+    let xs = Dense::new(frequency, None, 1.0, known[0]);
     let mut x_weight = vec![0.0; xs.values.len()];
     let mut zero_weight = vec![0.0; ages.values.len()];
     // (x, t_x, T) indices packed in one u64 so one integer sort groups them
@@ -335,13 +347,28 @@ fn build_patterns(
             "BG/NBD needs at least one customer, got none".into(),
         ));
     }
-    let mut max_t = 0.0_f64;
+    // validation, and per column (x, t_x, T) the largest value and whether all are whole
+    // numbers (the pattern tables need both): one pass
+    let mut max = [0.0_f64; 3];
+    let mut whole = [true; 3];
     let mut repeaters = 0;
+    let is_whole = |v: f64| v < 4_294_967_296.0 && (v as u32) as f64 == v;
     for i in 0..n {
-        check_customer(i, frequency[i], recency[i], age[i], true)?;
-        max_t = max_t.max(age[i]);
-        repeaters += (frequency[i] > 0.0) as usize;
+        let (x, tx, t) = (frequency[i], recency[i], age[i]);
+        // the common case in one test; anything else gets the full check and its message
+        let plain = x >= 0.0 && tx >= 0.0 && tx <= t && t < f64::INFINITY && is_whole(x);
+        if !plain || (x == 0.0 && tx != 0.0) {
+            check_customer(i, x, tx, t, true)?;
+        }
+        for (k, v) in [x, tx, t].into_iter().enumerate() {
+            whole[k] &= is_whole(v);
+            if v > max[k] {
+                max[k] = v;
+            }
+        }
+        repeaters += (x > 0.0) as usize;
     }
+    let max_t = max[2];
     if max_t <= 0.0 {
         return Err(CustomerError::Degenerate(
             "BG/NBD cannot be fitted: every customer has T = 0 (no observation time after the first purchase)"
@@ -356,8 +383,9 @@ fn build_patterns(
     }
     let scale = 1.0 / max_t;
 
+    let known = [0, 1, 2].map(|k| Some((whole[k], max[k])));
     Ok((
-        patterns_of(frequency, recency, age, scale),
+        patterns_of(frequency, recency, age, scale, known),
         scale,
         repeaters,
     ))
@@ -772,7 +800,13 @@ pub fn fit_bgnbd(
     let fast = if d.pw.len() > SUBSAMPLE {
         let pick =
             |v: &[f64]| -> Vec<f64> { (0..SUBSAMPLE).map(|k| v[k * n / SUBSAMPLE]).collect() };
-        let sub = patterns_of(&pick(frequency), &pick(recency), &pick(age), scale);
+        let sub = patterns_of(
+            &pick(frequency),
+            &pick(recency),
+            &pick(age),
+            scale,
+            [None; 3],
+        );
         let start = if sub.pw.is_empty() {
             None
         } else {
@@ -1483,14 +1517,14 @@ mod tests {
         let whole = [7.0, 0.0, 3.0, 7.0, 365.0];
         let frac = [7.5, 0.0, 3.0, 7.5, 365.0];
         for (v, table) in [(&whole, true), (&frac, false)] {
-            let d = Dense::new(v, None, 0.5);
+            let d = Dense::new(v, None, 0.5, None);
             assert_eq!(matches!(d.lookup, Lookup::Table(_)), table);
             assert_eq!(d.values, vec![0.0, 1.5, v[0] * 0.5, 182.5]);
             let idx: Vec<u32> = v.iter().map(|&x| d.get(x)).collect();
             assert_eq!(idx, vec![2, 0, 1, 2, 3]);
         }
         // a filter keeps only the rows where it is > 0
-        let d = Dense::new(&whole, Some(&[1.0, 0.0, 1.0, 1.0, 0.0]), 1.0);
+        let d = Dense::new(&whole, Some(&[1.0, 0.0, 1.0, 1.0, 0.0]), 1.0, None);
         assert_eq!(d.values, vec![3.0, 7.0]);
     }
 
