@@ -31,3 +31,16 @@ cargo run -q -- docs functions --check
 # Python: results compared with DuckDB, and the real client libraries.
 export AISLE_BIN="$CARGO_TARGET_DIR/debug/aisle"
 "$VENV/bin/python" -m pytest -q tests/python
+
+# Scale-out on Ballista (feature `cluster`, docs/scale-out.md): a scheduler and two executors as
+# processes. Ballista turns on extra arrow/DataFusion features, so this is a second build of the
+# DataFusion tree in its own target directory (cached after the first run, like the main one).
+# AISLE_CLUSTER_TESTS=0 skips it.
+if [ "${AISLE_CLUSTER_TESTS:-1}" != 0 ]; then
+  if command -v cargo-nextest >/dev/null 2>&1; then
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR-cluster" cargo nextest run --features cluster --test cluster --lib cluster --no-fail-fast
+  else
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR-cluster" cargo test --features cluster --test cluster --no-fail-fast
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR-cluster" cargo test --features cluster --lib cluster
+  fi
+fi

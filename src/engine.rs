@@ -47,6 +47,9 @@ pub struct EngineConfig {
     /// Roles and grants (`[governance.roles.*]`); the default grants nothing to anyone but
     /// `admin`. Sessions from `new_session_for` see only what their roles may read.
     pub access: AccessPolicy,
+    /// Execute on a Ballista cluster: the scheduler address (`df://HOST:PORT`). Planning,
+    /// catalog, grants and masks stay here; see `cluster::client` (feature `cluster`).
+    pub cluster: Option<String>,
 }
 
 /// The shared engine.
@@ -197,7 +200,7 @@ impl Engine {
             .iter()
             .map(|v| (v.name.clone(), v.sql.clone()))
             .collect();
-        let template = ctx.state();
+        let template = cluster_template(ctx.state(), &cfg).await?;
         let masked_public = MaskedSchema::new(full_public.clone(), pii, view_sql, template.clone());
 
         Ok(Arc::new(Engine {
@@ -279,6 +282,28 @@ impl Engine {
     pub fn memory_limit(&self) -> usize {
         self.memory_limit
     }
+}
+
+/// The template session of a cluster engine (`EngineConfig::cluster`), or the local one as is.
+#[cfg(feature = "cluster")]
+async fn cluster_template(local: SessionState, cfg: &EngineConfig) -> anyhow::Result<SessionState> {
+    let Some(text) = &cfg.cluster else {
+        return Ok(local);
+    };
+    let addr = crate::cluster::SchedulerAddr::parse(text)?;
+    crate::cluster::check_reachable(&addr).await?;
+    crate::cluster::upgrade(local, &addr, &cfg.catalogs)
+}
+
+#[cfg(not(feature = "cluster"))]
+async fn cluster_template(local: SessionState, cfg: &EngineConfig) -> anyhow::Result<SessionState> {
+    if let Some(text) = &cfg.cluster {
+        anyhow::bail!(
+            "--cluster {text}: this aisle was built without cluster support. Fix: build it with \
+             `cargo build --release --features cluster` (docs/scale-out.md)"
+        );
+    }
+    Ok(local)
 }
 
 /// A unique session id without pulling in a UUID crate: time + counter is unique per process,

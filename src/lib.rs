@@ -5,6 +5,8 @@
 //! recommendation views (`views`), served on the PostgreSQL wire protocol (`server`).
 //! docs/ARCHITECTURE.md says how a request flows through these modules.
 pub mod catalog;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod engine;

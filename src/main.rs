@@ -56,6 +56,55 @@ enum Command {
     Passwd(PasswdArgs),
     /// Generate documentation from the code.
     Docs(DocsArgs),
+    /// Run a Ballista scheduler for `--cluster` (feature `cluster`; docs/scale-out.md).
+    #[cfg(feature = "cluster")]
+    Scheduler(SchedulerArgs),
+    /// Run a Ballista executor with every aisle function (feature `cluster`; docs/scale-out.md).
+    #[cfg(feature = "cluster")]
+    Executor(ExecutorArgs),
+}
+
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+struct SchedulerArgs {
+    /// Address to listen on (gRPC for clients and executors).
+    #[arg(long, default_value = "127.0.0.1:50050")]
+    bind: std::net::SocketAddr,
+    /// Host name executors use to reach this scheduler (default: the bind address).
+    #[arg(long)]
+    external_host: Option<String>,
+    /// Seconds without a heartbeat before an executor counts as lost.
+    #[arg(long, default_value_t = 60)]
+    executor_timeout_secs: u64,
+}
+
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+struct ExecutorArgs {
+    /// The scheduler, HOST:PORT or df://HOST:PORT.
+    #[arg(long, default_value = "127.0.0.1:50050")]
+    scheduler: String,
+    /// Address of this executor's Arrow Flight service (shuffle data and results).
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    bind: std::net::SocketAddr,
+    /// Port the scheduler pushes tasks to (default: the --bind port + 1).
+    #[arg(long)]
+    grpc_port: Option<u16>,
+    /// Host name the scheduler and other executors use to reach this one (default: bind address).
+    #[arg(long)]
+    external_host: Option<String>,
+    /// Memory for query execution, e.g. 4GiB or bytes (default: Ballista's share of RAM).
+    #[arg(long)]
+    memory_pool: Option<String>,
+    /// Folder for shuffle files and spills (default: a temporary folder).
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// Tasks run at the same time (default: the number of cores).
+    #[arg(long)]
+    concurrent_tasks: Option<usize>,
+    /// Seconds between heartbeats to the scheduler.
+    #[arg(long, default_value_t = 10)]
+    heartbeat_secs: u64,
 }
 
 #[derive(Args, Debug)]
@@ -92,6 +141,10 @@ pub struct EngineArgs {
     /// Parallelism of one query (default: number of cores).
     #[arg(long, env = "AISLE_TARGET_PARTITIONS")]
     pub target_partitions: Option<usize>,
+    /// Execute on a Ballista cluster: the scheduler of `aisle scheduler`, e.g.
+    /// df://127.0.0.1:50050 (builds with the `cluster` feature; docs/scale-out.md).
+    #[arg(long, env = "AISLE_CLUSTER")]
+    pub cluster: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -171,6 +224,12 @@ fn query_error(e: datafusion::error::DataFusionError) -> anyhow::Error {
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Ballista logs every session setting at debug/trace; on a cluster those carry the object
+    // store credentials (src/cluster/stores.rs), so its settings logger never goes below info.
+    let filter = match "ballista_core::extension=info".parse() {
+        Ok(d) => filter.add_directive(d),
+        Err(_) => filter,
+    };
     use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -211,6 +270,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Serve(a) => serve_cmd::run(a, &file),
+        #[cfg(feature = "cluster")]
+        Command::Scheduler(a) => {
+            let rt = runtime()?;
+            rt.block_on(aisle::cluster::process::run_scheduler(
+                aisle::cluster::process::SchedulerOptions {
+                    bind: a.bind,
+                    external_host: a.external_host,
+                    executor_timeout_secs: a.executor_timeout_secs,
+                },
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "cluster")]
+        Command::Executor(a) => {
+            let addr = aisle::cluster::SchedulerAddr::parse(&a.scheduler)?;
+            let memory_pool = match &a.memory_pool {
+                Some(s) => Some(parse_byte_size(s)? as u64),
+                None => None,
+            };
+            let rt = runtime()?;
+            rt.block_on(aisle::cluster::process::run_executor(
+                aisle::cluster::process::ExecutorOptions {
+                    scheduler_host: addr.host,
+                    scheduler_port: addr.port,
+                    bind: a.bind,
+                    grpc_port: a.grpc_port,
+                    external_host: a.external_host,
+                    memory_pool,
+                    work_dir: a.work_dir,
+                    concurrent_tasks: a.concurrent_tasks,
+                    heartbeat_secs: a.heartbeat_secs,
+                },
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Refresh(a) => {
             let rt = runtime()?;
             rt.block_on(async {
@@ -329,6 +423,7 @@ pub fn engine_config(a: &EngineArgs, file: &ConfigFile) -> anyhow::Result<Engine
         target_partitions: a.target_partitions.or(e.target_partitions),
         spill_dir: e.spill_dir.clone(),
         access: aisle::governance::access::AccessPolicy::from_governance(file.governance.as_ref())?,
+        cluster: a.cluster.clone(),
     })
 }
 
