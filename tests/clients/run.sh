@@ -17,6 +17,10 @@ CERTS=$(mktemp -d)
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$CERTS/key.pem" -out "$CERTS/cert.pem" -days 2 \
   -subj "/CN=localhost" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
 export AISLE_TLS_CERT=$CERTS/cert.pem
+# Another self-signed certificate for the same names: verify-full against it must be refused.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$CERTS/other-key.pem" -out "$CERTS/other.pem" -days 2 \
+  -subj "/CN=localhost" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
+export AISLE_TLS_OTHER_CERT=$CERTS/other.pem
 "$BIN" serve --demo --data-dir "$DATA" --listen "127.0.0.1:$PORT" \
   --tls-cert "$CERTS/cert.pem" --tls-key "$CERTS/key.pem" > /tmp/aisle-client-suite.log 2>&1 &
 PID=$!
