@@ -22,6 +22,7 @@
 //! | [`cover`] | days / weeks of cover, flat or against a forecast path |
 //! | [`shortage`] | expected shortage and stock-out probability of a position |
 //! | [`transfer`] | surplus → deficit transfers: quantity, benefit, cost |
+//! | [`launch`] | initial allocation of a new product to a location from like-items |
 //! | [`markdown`] | discount from a grid by elasticity: sell-through and margin effect |
 //! | [`anomaly`] | robust z (MAD) for shrink and demand shifts; phantom-inventory probability |
 //! | [`supplier`] | supplier risk score and planning lead times |
@@ -37,6 +38,7 @@ pub mod cover;
 pub mod eoq;
 pub mod error;
 pub mod forecast_quantiles;
+pub mod launch;
 pub mod markdown;
 pub mod normal;
 pub mod order_quantity;

@@ -27,6 +27,7 @@ mod eoq_backorders;
 mod expected_shortage;
 mod fill_rate_from_safety_stock;
 mod inverse_normal_loss;
+mod launch_allocation;
 mod lead_time_demand;
 mod markdown_suggestion;
 mod normal_loss;
@@ -86,6 +87,7 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         stockout_probability::udf(),
         transfer_benefit::udf(),
         markdown_suggestion::udf(),
+        launch_allocation::udf(),
         robust_zscore::udf(),
         demand_shift::udf(),
         zero_sales_probability::udf(),
