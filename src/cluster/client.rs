@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use ballista_core::extension::SessionConfigExt;
 use ballista_core::planner::BallistaQueryPlanner;
 use datafusion::catalog::Session;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::listing::ListingTable;
 use datafusion::datasource::source_as_provider;
 use datafusion::error::Result;
@@ -100,7 +100,7 @@ pub fn runs_on_cluster(plan: &LogicalPlan) -> Result<bool> {
             LogicalPlan::TableScan(scan) => {
                 let local = source_as_provider(&scan.source)
                     .ok()
-                    .is_some_and(|p| p.as_any().downcast_ref::<ListingTable>().is_some());
+                    .is_some_and(|p| p.is::<ListingTable>());
                 if local {
                     catalog_tables += 1;
                 } else {
@@ -159,6 +159,11 @@ pub fn upgrade(
     catalogs: &[CatalogSource],
 ) -> anyhow::Result<SessionState> {
     let stores = ClusterStores::from_catalogs(catalogs)?;
+    tracing::info!(
+        "queries over catalog tables execute on the Ballista cluster at {scheduler} ({} S3 \
+         store(s) passed to it)",
+        stores.s3.len()
+    );
     let config = template
         .config()
         .clone()
