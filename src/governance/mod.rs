@@ -5,6 +5,7 @@
 //!   masked PII columns, checks of statements against grants.
 //! - `audit`: the durable, rotated, queryable audit log of every statement.
 //! - `decisions`: approve / override / reject of recommendations, durable across crashes.
+//! - `monitoring`: `forecast_monitoring`, the accuracy and drift of the forecasts runs issued.
 //! - `runs`: recommendation runs (snapshots of the recommendation views with lineage).
 //! - `storage`: where runs and decisions live (a local folder or `s3://bucket/prefix`).
 //!
@@ -12,6 +13,7 @@
 pub mod access;
 pub mod audit;
 pub mod decisions;
+pub mod monitoring;
 pub mod runs;
 pub mod service;
 pub mod storage;

@@ -40,6 +40,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::str_value;
 use super::service::{Caller, require_role};
+use super::monitoring::{self, MonitoringFiles};
 use super::storage::StateLocation;
 use crate::engine::Engine;
 use crate::error::{SqlError, codes};
@@ -104,6 +105,9 @@ pub struct RunManifest {
     pub inputs: Vec<InputFile>,
     pub parameters: BTreeMap<String, String>,
     pub model_version: BTreeMap<String, String>,
+    /// The forecast this run issued and its scores of earlier runs (`forecast_monitoring`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<MonitoringFiles>,
 }
 
 /// What decisions need to know about a recommendation of the newest run.
@@ -240,6 +244,86 @@ impl Runs {
         let loaded = Arc::new(self.load(newest).await?);
         *self.latest.write() = Some(loaded.clone());
         Ok(Some(loaded))
+    }
+
+    async fn read_parquet(&self, file: &str) -> DfResult<Vec<RecordBatch>> {
+        let bytes = self
+            .store
+            .get(&ObjPath::from(file))
+            .await
+            .map_err(io_err)?
+            .bytes()
+            .await
+            .map_err(io_err)?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)?.build()?;
+        Ok(reader.collect::<Result<_, _>>()?)
+    }
+
+    async fn write_parquet(&self, file: &str, batch: &RecordBatch) -> DfResult<()> {
+        let mut buf = Vec::new();
+        {
+            let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), None)?;
+            w.write(batch)?;
+            w.close()?;
+        }
+        self.store
+            .put(&ObjPath::from(file), PutPayload::from(buf))
+            .await
+            .map_err(io_err)?;
+        Ok(())
+    }
+
+    /// Issue this run's forecast snapshot and score the earlier runs' ones (monitoring.rs).
+    async fn monitor(&self, ctx: &SessionContext, run_id: &str) -> DfResult<Option<MonitoringFiles>> {
+        let Some((issued, through)) = monitoring::issue(ctx).await? else {
+            return Ok(None);
+        };
+        let mut earlier = Vec::new();
+        for m in self.manifests().await? {
+            let Some(mf) = &m.monitoring else { continue };
+            let Some(t) = monitoring::through_of(mf) else {
+                continue;
+            };
+            let batches = self.read_parquet(&mf.issued_file).await?;
+            let Some(first) = batches.first() else {
+                continue;
+            };
+            let batch = datafusion::arrow::compute::concat_batches(&first.schema(), &batches)?;
+            earlier.push(monitoring::Issued {
+                run_id: m.run_id.clone(),
+                created_at: m.created_at.clone(),
+                through: t,
+                batch,
+            });
+        }
+        let issued_file = format!("runs/{run_id}/forecast_issued.parquet");
+        self.write_parquet(&issued_file, &issued).await?;
+        let (scores_file, scored_rows) = match monitoring::score(ctx, run_id, &earlier).await? {
+            Some(b) => {
+                let f = format!("runs/{run_id}/forecast_monitoring.parquet");
+                self.write_parquet(&f, &b).await?;
+                (Some(f), b.num_rows() as u64)
+            }
+            None => (None, 0),
+        };
+        Ok(Some(MonitoringFiles {
+            issued_file,
+            issued_through: monitoring::through_text(through),
+            scores_file,
+            scored_rows,
+        }))
+    }
+
+    /// The scores of the newest run that scored anything (`forecast_monitoring`).
+    pub async fn monitoring_scores(&self) -> DfResult<Vec<RecordBatch>> {
+        let ids = self.run_ids().await?;
+        for id in ids.iter().rev() {
+            let m = self.manifest(id).await?;
+            if let Some(f) = m.monitoring.as_ref().and_then(|x| x.scores_file.as_ref()) {
+                return self.read_parquet(f).await;
+            }
+        }
+        Ok(vec![])
     }
 
     async fn load(&self, run_id: &str) -> DfResult<LoadedRun> {
@@ -381,6 +465,7 @@ impl Runs {
             "demo_generator".into(),
             crate::demo::GENERATOR_VERSION.to_string(),
         );
+        let monitoring = self.monitor(ctx, &run_id).await?;
         let manifest = RunManifest {
             run_id: run_id.clone(),
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -389,6 +474,7 @@ impl Runs {
             inputs: inputs.into_values().collect(),
             parameters,
             model_version,
+            monitoring,
         };
         let json = serde_json::to_vec_pretty(&manifest).map_err(io_err)?;
         // Fault injection for the crash tests: die after the data files, before the commit.
@@ -444,6 +530,11 @@ impl Runs {
             Arc::new(RunsTable { runs: self.clone() }),
         )
         .context("cannot register recommendation_runs")?;
+        ctx.register_table(
+            "forecast_monitoring",
+            Arc::new(monitoring::MonitoringTable { runs: self.clone() }),
+        )
+        .context("cannot register forecast_monitoring")?;
         Ok(())
     }
 }

@@ -76,6 +76,10 @@ pub const GOVERNANCE_RELATIONS: &[(&str, &[Privilege])] = &[
 /// Relations every logged-in user may read (the role catalog views).
 pub const PUBLIC_RELATIONS: &[&str] = &["aisle_roles", "aisle_grants"];
 
+/// Relations governance registers after the engine opens (so the start-up check of grants
+/// cannot see them yet), granted by `read` like any table or view.
+pub const LATE_RELATIONS: &[&str] = &["recommendation_runs", "forecast_monitoring"];
+
 /// The privileges that may read a governance relation, if `name` is one.
 pub fn governance_relation(name: &str) -> Option<&'static [Privilege]> {
     GOVERNANCE_RELATIONS
@@ -298,8 +302,8 @@ impl AccessPolicy {
             (
                 "auditor",
                 role(
-                    "Auditors: the audit log and decisions; no business data.",
-                    &[],
+                    "Auditors: the audit log, decisions and forecast monitoring; no business data.",
+                    &["forecast_monitoring"],
                     false,
                     &["auditor"],
                 ),
@@ -336,6 +340,7 @@ impl AccessPolicy {
                 if !name.contains('*')
                     && governance_relation(name).is_none()
                     && !PUBLIC_RELATIONS.contains(&name.as_str())
+                    && !LATE_RELATIONS.contains(&name.as_str())
                     && !exists(name)
                 {
                     out.push((r.name.clone(), name.to_string()));
