@@ -238,9 +238,10 @@ def psycopg3_tls():
                 assert n >= 4, n
                 # a result larger than one TLS record, in binary
                 with conn.cursor(binary=True) as cur:
-                    cur.execute("SELECT value, value * 2.5 FROM range(20000)")
+                    cur.execute("SELECT value, value * 2.5 FROM range(20000) ORDER BY value")
                     rows = cur.fetchall()
                 assert len(rows) == 20000 and rows[-1] == (19999, 49997.5), rows[-1]
+                assert sum(r[0] for r in rows) == 19999 * 20000 // 2
     with psycopg.connect(plain_dsn("admin", PASSWORD)) as conn:
         assert not conn.pgconn.ssl_in_use
         assert conn.execute("SHOW ssl").fetchone()[0] == "off"
@@ -317,7 +318,7 @@ def asyncpg_tls():
                     assert await conn.fetchval("SELECT current_user") == user
                     stmt = await conn.prepare("SELECT count(*) FROM stores WHERE store_id > $1")
                     assert await stmt.fetchval(0) >= 4
-                    rows = await conn.fetch("SELECT value FROM range(20000)")
+                    rows = await conn.fetch("SELECT value FROM range(20000) ORDER BY value")
                     assert len(rows) == 20000 and rows[-1][0] == 19999
                 finally:
                     await conn.close()
