@@ -104,7 +104,9 @@ async fn forecast_monitoring_flags_the_shifted_category() {
         )
         .unwrap();
     }
-    assert!(std::fs::read_to_string(s.views.join("test_recommendations.sql")).unwrap() == TEST_VIEW);
+    assert!(
+        std::fs::read_to_string(s.views.join("test_recommendations.sql")).unwrap() == TEST_VIEW
+    );
 
     // Run 1 issues the forecast from the data's last day on.
     refresh_cli(&s, "r1");
@@ -172,10 +174,25 @@ async fn forecast_monitoring_flags_the_shifted_category() {
     refresh_cli(&s, "r2");
     let srv = start(&s);
     let admin = connect(srv.port, "admin", "t").await;
-    let runs = rows(&admin, "SELECT DISTINCT run_id FROM recommendation_runs ORDER BY 1").await;
+    let runs = rows(
+        &admin,
+        "SELECT DISTINCT run_id FROM recommendation_runs ORDER BY 1",
+    )
+    .await;
     assert_eq!(runs.len(), 2, "{runs:?}");
     let (run1, run2) = (runs[0][0].clone().unwrap(), runs[1][0].clone().unwrap());
 
+    // The whole table, for the log of a failing run.
+    for r in rows(
+        &admin,
+        "SELECT group_kind, group_value, days, round(wape, 3), round(bias, 3), \
+         round(tracking_signal, 1), round(mase, 2), drift FROM forecast_monitoring ORDER BY 1, 2",
+    )
+    .await
+    {
+        eprintln!("{r:?}");
+    }
+    eprintln!("shifted: {shifted}, steady: {steady}");
     let row = |kind: &str, group: &str| {
         format!(
             "SELECT run_id, scored_by_run, days, drift, bias, mase, tracking_signal, drift_reason \
@@ -189,14 +206,28 @@ async fn forecast_monitoring_flags_the_shifted_category() {
     assert_eq!(sh[0].as_deref(), Some(run1.as_str()));
     assert_eq!(sh[1].as_deref(), Some(run2.as_str()));
     assert_eq!(sh[2].as_deref(), Some("28"), "{sh:?}");
-    assert_eq!(sh[3].as_deref(), Some("t"), "the tripled category drifts: {sh:?}");
+    assert_eq!(
+        sh[3].as_deref(),
+        Some("t"),
+        "the tripled category drifts: {sh:?}"
+    );
     let bias: f64 = sh[4].as_ref().unwrap().parse().unwrap();
-    assert!(bias < -0.4, "demand tripled, so the forecast is far too low: {sh:?}");
-    assert!(sh[7].as_deref().unwrap().starts_with("under-forecast"), "{sh:?}");
+    assert!(
+        bias < -0.4,
+        "demand tripled, so the forecast is far too low: {sh:?}"
+    );
+    assert!(
+        sh[7].as_deref().unwrap().starts_with("under-forecast"),
+        "{sh:?}"
+    );
 
     let st = rows(&admin, &row("category", &steady)).await;
     assert_eq!(st.len(), 1, "{st:?}");
-    assert_eq!(st[0][3].as_deref(), Some("f"), "the steady category does not drift: {st:?}");
+    assert_eq!(
+        st[0][3].as_deref(),
+        Some("f"),
+        "the steady category does not drift: {st:?}"
+    );
     let mase: f64 = st[0][5].as_ref().unwrap().parse().unwrap();
     assert!(mase < 2.0, "{st:?}");
 
@@ -224,7 +255,10 @@ async fn forecast_monitoring_flags_the_shifted_category() {
             "{user}"
         );
         if user == "auditor" {
-            let e = c.simple_query("SELECT count(*) FROM stores").await.unwrap_err();
+            let e = c
+                .simple_query("SELECT count(*) FROM stores")
+                .await
+                .unwrap_err();
             assert_eq!(code(&e), "42501");
         }
     }

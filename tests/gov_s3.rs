@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use gov_support::{Setup, connect, one, refresh_cli, rows, setup, start};
+use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjPath;
-use object_store::ObjectStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn moto_server() -> PathBuf {
@@ -135,7 +135,10 @@ async fn keys(store: &Arc<dyn ObjectStore>, prefix: &str) -> Vec<String> {
 async fn decision_counts(c: &tokio_postgres::Client) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for r in rows(c, "SELECT reason, count(*) FROM decisions GROUP BY reason").await {
-        out.insert(r[0].clone().unwrap(), r[1].as_ref().unwrap().parse().unwrap());
+        out.insert(
+            r[0].clone().unwrap(),
+            r[1].as_ref().unwrap().parse().unwrap(),
+        );
     }
     out
 }
@@ -252,7 +255,11 @@ async fn runs_and_decisions_live_in_the_object_store() {
     let run2 = r[0][0].clone().unwrap();
     assert!(run2 > run1);
     assert_eq!(
-        one(&admin, "SELECT DISTINCT run_id FROM test_recommendations_latest").await,
+        one(
+            &admin,
+            "SELECT DISTINCT run_id FROM test_recommendations_latest"
+        )
+        .await,
         Some(run2.clone())
     );
     assert_eq!(keys(&store, "aisle/runs/manifests").await.len(), 2);
@@ -307,7 +314,11 @@ async fn a_crash_before_the_manifest_leaves_no_visible_run() {
         .unwrap();
     assert!(!status.success(), "the fault hook aborts the refresh");
     let data = keys(&store, "aisle/runs/runs").await;
-    assert_eq!(data.len(), 2, "the crashed run's data file was written: {data:?}");
+    assert_eq!(
+        data.len(),
+        2,
+        "the crashed run's data file was written: {data:?}"
+    );
     assert_eq!(keys(&store, "aisle/runs/manifests").await, committed);
 
     // The server sees only the committed run.
@@ -322,7 +333,11 @@ async fn a_crash_before_the_manifest_leaves_no_visible_run() {
         vec![vec![Some(run1.clone())]]
     );
     assert_eq!(
-        rows(&admin, "SELECT DISTINCT run_id FROM test_recommendations_latest").await,
+        rows(
+            &admin,
+            "SELECT DISTINCT run_id FROM test_recommendations_latest"
+        )
+        .await,
         vec![vec![Some(run1.clone())]]
     );
     assert_eq!(
@@ -344,7 +359,11 @@ async fn a_crash_before_the_manifest_leaves_no_visible_run() {
         .await
         .unwrap();
     assert_eq!(
-        one(&admin, "SELECT run_id FROM decisions WHERE reason = 'crash test'").await,
+        one(
+            &admin,
+            "SELECT run_id FROM decisions WHERE reason = 'crash test'"
+        )
+        .await,
         Some(run1)
     );
 }
@@ -387,10 +406,17 @@ async fn a_local_decision_log_compacts_while_serving() {
         let snaps: Vec<&String> = f.iter().filter(|n| n.starts_with("snapshot-")).collect();
         let logs = f.iter().filter(|n| n.starts_with("log-")).count();
         // Compacted while serving: a snapshot newer than the start's, few segments left.
-        if snaps.len() == 1 && logs <= 2 && f.len() <= 3 && snaps[0] > &"snapshot-0000000002".to_string() {
+        if snaps.len() == 1
+            && logs <= 2
+            && f.len() <= 3
+            && snaps[0] > &"snapshot-0000000002".to_string()
+        {
             break;
         }
-        assert!(Instant::now() < deadline, "no compaction while serving: {f:?}");
+        assert!(
+            Instant::now() < deadline,
+            "no compaction while serving: {f:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     drop((admin, planner));

@@ -93,9 +93,7 @@ impl DecisionsConfig {
         for (k, v) in t.into_iter().flatten() {
             let key = format!("governance.decisions.{k}");
             match k.as_str() {
-                "dir" => {
-                    c.dir = StateLocation::parse(str_value(v, &key)?, base).context(key)?
-                }
+                "dir" => c.dir = StateLocation::parse(str_value(v, &key)?, base).context(key)?,
                 "compact_bytes" => {
                     c.compact_bytes = match v {
                         toml::Value::String(s) => crate::config::parse_byte_size(s)? as u64,

@@ -307,7 +307,11 @@ pub mod metrics {
             assert_eq!(s.mase, Some(10.0));
             assert_eq!(s.tracking_signal, Some(-14.0));
             assert!((s.bias.unwrap() + 2.0 / 3.0).abs() < 1e-12);
-            assert!(drift(&s, 7, 2.0, 4.0).unwrap().starts_with("under-forecast"));
+            assert!(
+                drift(&s, 7, 2.0, 4.0)
+                    .unwrap()
+                    .starts_with("under-forecast")
+            );
             // Too few days: not yet.
             let s = score(&f[..3], &shifted[..3], Some(2.0));
             assert_eq!(drift(&s, 7, 2.0, 4.0), None);
@@ -344,12 +348,19 @@ pub async fn issue(ctx: &SessionContext) -> DfResult<Option<(RecordBatch, i32)>>
         let (k, g) = (k.as_string::<i32>(), g.as_string::<i32>());
         let d = cast(b.column(2), &DataType::Date32)?;
         let y = cast(b.column(3), &DataType::Float64)?;
-        let (d, y) = (d.as_primitive::<Date32Type>(), y.as_primitive::<Float64Type>());
+        let (d, y) = (
+            d.as_primitive::<Date32Type>(),
+            y.as_primitive::<Float64Type>(),
+        );
         for i in 0..b.num_rows() {
             if k.is_null(i) || g.is_null(i) || d.is_null(i) || y.is_null(i) {
                 continue;
             }
-            rows.push(((k.value(i).into(), g.value(i).into()), d.value(i), y.value(i)));
+            rows.push((
+                (k.value(i).into(), g.value(i).into()),
+                d.value(i),
+                y.value(i),
+            ));
         }
     }
     rows.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
@@ -366,8 +377,12 @@ pub async fn issue(ctx: &SessionContext) -> DfResult<Option<(RecordBatch, i32)>>
     let batch = RecordBatch::try_new(
         issued_schema(),
         vec![
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0.0.as_str()))),
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0.1.as_str()))),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r.0.0.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r.0.1.as_str()),
+            )),
             Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.1))),
             Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.2))),
             Arc::new(Float64Array::from_iter(rows.iter().map(|r| baseline[&r.0]))),
@@ -435,7 +450,10 @@ pub async fn score(
     let (mut days, mut drift) = (Vec::new(), Vec::new());
     for e in earlier {
         let b = &e.batch;
-        let (k, g) = (b.column(0).as_string::<i32>(), b.column(1).as_string::<i32>());
+        let (k, g) = (
+            b.column(0).as_string::<i32>(),
+            b.column(1).as_string::<i32>(),
+        );
         let d = b.column(2).as_primitive::<Date32Type>();
         let y = b.column(3).as_primitive::<Float64Type>();
         let base = b.column(4).as_primitive::<Float64Type>();

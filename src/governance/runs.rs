@@ -39,8 +39,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::audit::str_value;
-use super::service::{Caller, require_role};
 use super::monitoring::{self, MonitoringFiles};
+use super::service::{Caller, require_role};
 use super::storage::StateLocation;
 use crate::engine::Engine;
 use crate::error::{SqlError, codes};
@@ -274,7 +274,11 @@ impl Runs {
     }
 
     /// Issue this run's forecast snapshot and score the earlier runs' ones (monitoring.rs).
-    async fn monitor(&self, ctx: &SessionContext, run_id: &str) -> DfResult<Option<MonitoringFiles>> {
+    async fn monitor(
+        &self,
+        ctx: &SessionContext,
+        run_id: &str,
+    ) -> DfResult<Option<MonitoringFiles>> {
         let Some((issued, through)) = monitoring::issue(ctx).await? else {
             return Ok(None);
         };

@@ -9,11 +9,11 @@ use datafusion::catalog::Session;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
 
+use super::audit::str_value;
 use super::audit::{AuditConfig, AuditLog, AuditTable};
 use super::decisions::{DecisionStore, DecisionsConfig};
 use super::runs::{Runs, RunsConfig};
 use super::storage::StateLocation;
-use super::audit::str_value;
 use crate::engine::Engine;
 use crate::error::{SqlError, codes};
 
@@ -100,7 +100,11 @@ impl GovernanceConfig {
         Ok(GovernanceConfig {
             audit: AuditConfig::from_toml(sub("audit")?, audit_default, base)?,
             runs: RunsConfig::from_toml(sub("runs")?, state.join("runs"), base)?,
-            decisions: DecisionsConfig::from_toml(sub("decisions")?, state.join("decisions"), base)?,
+            decisions: DecisionsConfig::from_toml(
+                sub("decisions")?,
+                state.join("decisions"),
+                base,
+            )?,
         })
     }
 
