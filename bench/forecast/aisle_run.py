@@ -59,7 +59,8 @@ pii = []
     return path
 
 
-def sql(h: int, options: str, levels: list[int], cutoff: str | None = None) -> str:
+def sql(h: int, options: str, levels: list[int], cutoff: str | None = None,
+        history: int = 0) -> str:
     """The forecast query. `cutoff` (an ISO date): train on `ds <= cutoff` (what a planner
     writes; equal to holding out the last h rows when every series ends on the same day with
     no gaps, which `date_cutoff` checks); None: the per-series split with row_number."""
@@ -73,6 +74,8 @@ def sql(h: int, options: str, levels: list[int], cutoff: str | None = None) -> s
     WHERE from_end > {h}"""
     else:
         train = f"demand WHERE ds <= DATE '{cutoff}'"
+        if history:  # the last `history` days only (what max_history does per series)
+            train += f" AND ds > DATE '{cutoff}' - INTERVAL '{history} days'"
     # the GROUP BY key is repeated next to the list and unnested with it (DataFusion 55 bug, see
     # docs/ARCHITECTURE.md)
     return f"""
@@ -112,13 +115,16 @@ def main() -> None:
     ap.add_argument("--split", choices=["date", "window"], default="date",
                     help="date: WHERE ds <= cutoff (checked equal to the last-h-rows split); "
                          "window: row_number() per series in SQL (the earlier, costlier way)")
+    ap.add_argument("--history", type=int, default=0,
+                    help="with --split date: train on the last N days only, in SQL (for this "
+                         "data the same as the option max_history=N)")
     args = ap.parse_args()
     levels = [int(x) for x in args.levels.split(",") if x]
     opts = args.options
     cutoff = date_cutoff(args.data, args.h) if args.split == "date" else None
     with tempfile.TemporaryDirectory() as tmp:
         cat = catalog_for(args.data, tmp)
-        cmd = [args.aisle, "query", "--catalog", cat, "--format", "csv", "--log", "warn", sql(args.h, opts, levels, cutoff)]
+        cmd = [args.aisle, "query", "--catalog", cat, "--format", "csv", "--log", "warn", sql(args.h, opts, levels, cutoff, args.history)]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         r = subprocess.run(cmd, capture_output=True, text=True)
@@ -145,6 +151,7 @@ def main() -> None:
         "label": args.label or opts,
         "options": opts,
         "split": args.split,
+        "history": args.history,
         "series": n_series,
         "wall_s": round(wall, 3),
         "cpu_s": round(cpu, 3),

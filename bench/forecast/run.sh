@@ -42,11 +42,19 @@ fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = intermittent ]; then
     f=$(gen 10000 730)
+    # statsforecast computes no intervals for these runs; aisle is asked for none either
+    # (intervals=none); the _int rows keep the 80/95 % intervals for comparison
     for m in croston_sba:CrostonSBA tsb:TSB seasonal_naive:SeasonalNaive; do
         "$PY" "$HERE/aisle_run.py" --aisle "$AISLE" --data "$f" --label "${m%%:*} 10000x730" \
-            --options "method=${m%%:*}, season_length=7" --levels '' \
+            --options "method=${m%%:*}, season_length=7, intervals=none" --levels '' \
             --out "$DATA/aisle_${m%%:*}_10000.parquet" | tee -a "$OUT/aisle.jsonl"
+        "$PY" "$HERE/aisle_run.py" --aisle "$AISLE" --data "$f" --label "${m%%:*} 10000x730 with intervals" \
+            --options "method=${m%%:*}, season_length=7" --levels '80,95' \
+            --out "$DATA/aisle_${m%%:*}_10000_int.parquet" | tee -a "$OUT/aisle.jsonl"
+        # statsforecast's whole job in one process: read, split, forecast (n_jobs 1)
+        "$PY" "$HERE/sf_e2e.py" --data "$f" --model "${m##*:}" --n-jobs 1 | tee -a "$OUT/statsforecast.jsonl"
     done
+    # statsforecast's forecast() call alone (the kernel)
     (cd "$HERE/ref" && "$PY" bench_statsforecast.py --data "$f" --models CrostonSBA,TSB,SeasonalNaive \
         --n-jobs 1,2 --repeats 3 --out "$OUT/statsforecast.jsonl" --save-forecasts "")
 fi
