@@ -37,7 +37,6 @@ fn moto_server() -> PathBuf {
 
 struct Moto {
     child: Child,
-    port: u16,
 }
 
 impl Drop for Moto {
@@ -61,7 +60,7 @@ async fn start_moto() -> (Moto, Arc<dyn ObjectStore>) {
         .stderr(Stdio::null())
         .spawn()
         .expect("start moto_server");
-    let moto = Moto { child, port };
+    let moto = Moto { child };
     let deadline = Instant::now() + Duration::from_secs(30);
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
