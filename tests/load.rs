@@ -7,6 +7,10 @@
 //!
 //! CI: 64 x 50 queries. Long run: `AISLE_LOAD_CONNECTIONS=64 AISLE_LOAD_QUERIES=1000
 //! cargo nextest run --test load --no-capture`.
+//!
+//! `AISLE_LOAD_SERVER_BIN=/path/to/aisle` runs the same load against that binary instead of an
+//! in-process server (`aisle serve --demo` over the same dataset, as a child process; RSS is then
+//! the server's own), e.g. a release build for the numbers in BENCHMARKS.md.
 mod common;
 
 use std::sync::Arc;
@@ -27,8 +31,13 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// RSS of this process, or of the external server when there is one.
+fn rss_kib(pid: Option<u32>) -> u64 {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/status"),
+        None => "/proc/self/status".to_string(),
+    };
+    std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
         .find(|l| l.starts_with("VmRSS:"))
@@ -47,33 +56,83 @@ enum Expect {
 async fn load_64_connections_mixed_queries() {
     let conns = env_usize("AISLE_LOAD_CONNECTIONS", 64);
     let per_conn = env_usize("AISLE_LOAD_QUERIES", 50);
-    let engine = Engine::open(EngineConfig {
-        catalogs: vec![CatalogSource::demo()],
-        data_dir: Some(common::demo_dir()),
-        views: ViewSource::BuiltIn,
-        target_partitions: Some(2),
-        access: aisle::governance::access::AccessPolicy::demo(),
-        ..Default::default()
-    })
-    .await
-    .expect("open the demo engine");
-    let (users, _) = server::demo_users(Some("load-secret"));
-    let srv = server::bind(
-        engine,
-        ServerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            users,
-            max_connections: conns + 8,
+    let external = std::env::var("AISLE_LOAD_SERVER_BIN").ok();
+    let mut child_guard = None;
+    let mut srv = None;
+    let port = if let Some(bin) = &external {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // A copy of the dataset: the server keeps its audit log and runs under its data folder.
+        let data = tempfile::tempdir().unwrap();
+        copy_dir(&common::demo_dir(), data.path());
+        let child = std::process::Command::new(bin)
+            .args([
+                "serve",
+                "--demo",
+                "--log",
+                "warn",
+                "--target-partitions",
+                "2",
+            ])
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--max-connections", &(conns + 8).to_string()])
+            .env("AISLE_DEMO_PASSWORD", "load-secret")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {bin}: {e}"));
+        child_guard = Some(KillOnDrop(child, data));
+        let t0 = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                t0.elapsed() < Duration::from_secs(120),
+                "{bin} did not listen on {port} within 120 s"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        eprintln!(
+            "load: against {bin} (pid {})",
+            child_guard.as_ref().unwrap().0.id()
+        );
+        port
+    } else {
+        let engine = Engine::open(EngineConfig {
+            catalogs: vec![CatalogSource::demo()],
+            data_dir: Some(common::demo_dir()),
+            views: ViewSource::BuiltIn,
+            target_partitions: Some(2),
+            access: aisle::governance::access::AccessPolicy::demo(),
             ..Default::default()
-        },
-        CancellationToken::new(),
-    )
-    .await
-    .expect("bind");
-    let conn_str = format!(
-        "host=127.0.0.1 port={} user=planner password=load-secret dbname=aisle",
-        srv.addr.port()
-    );
+        })
+        .await
+        .expect("open the demo engine");
+        let (users, _) = server::demo_users(Some("load-secret"));
+        let s = server::bind(
+            engine,
+            ServerConfig {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                users,
+                max_connections: conns + 8,
+                ..Default::default()
+            },
+            CancellationToken::new(),
+        )
+        .await
+        .expect("bind");
+        let port = s.addr.port();
+        srv = Some(s);
+        port
+    };
+    let server_pid = child_guard.as_ref().map(|c| c.0.id());
+    let conn_str =
+        format!("host=127.0.0.1 port={port} user=planner password=load-secret dbname=aisle");
 
     // Keys that exist, for point lookups and forecasts.
     let (c, h) = tokio_postgres::connect(&conn_str, NoTls).await.unwrap();
@@ -128,14 +187,14 @@ async fn load_64_connections_mixed_queries() {
 
     let keys = Arc::new(keys);
     let view_sql = Arc::new(view_sql);
-    let base_rss = rss_kib();
+    let base_rss = rss_kib(server_pid);
     let peak = Arc::new(AtomicU64::new(base_rss));
     let stop = CancellationToken::new();
     let sampler = {
         let (peak, stop) = (peak.clone(), stop.clone());
         tokio::spawn(async move {
             while !stop.is_cancelled() {
-                peak.fetch_max(rss_kib(), Ordering::Relaxed);
+                peak.fetch_max(rss_kib(server_pid), Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         })
@@ -239,9 +298,10 @@ async fn load_64_connections_mixed_queries() {
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
     let peak_mib = peak.load(Ordering::Relaxed) / 1024;
     eprintln!(
-        "load: {conns} connections x {per_conn} queries = {} in {wall:?} ({:.0} q/s); \
+        "load ({}): {conns} connections x {per_conn} queries = {} in {wall:?} ({:.0} q/s); \
          p50 {:?} p90 {:?} p99 {:?} max {:?}; RSS base {} MiB, peak {peak_mib} MiB; \
          unexpected {}",
+        external.as_deref().unwrap_or("in-process server"),
         lat.len(),
         lat.len() as f64 / wall.as_secs_f64(),
         pct(0.5),
@@ -258,11 +318,38 @@ async fn load_64_connections_mixed_queries() {
         unexpected.len(),
         &unexpected[..unexpected.len().min(5)]
     );
-    // Bounded memory: the process (server and clients) stays under 1.5 GiB above its start.
+    // Bounded memory: the process (server and clients, or the external server) stays under
+    // 1.5 GiB above its start.
     assert!(
         peak_mib.saturating_sub(base_rss / 1024) < 1536,
         "RSS grew from {} MiB to {peak_mib} MiB",
         base_rss / 1024
     );
-    srv.stop().await.unwrap();
+    if let Some(srv) = srv {
+        srv.stop().await.unwrap();
+    }
+    drop(child_guard);
+}
+
+/// The external server process, killed when the test ends (also on a failed assertion).
+struct KillOnDrop(std::process::Child, #[allow(dead_code)] tempfile::TempDir);
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -40,6 +40,7 @@ pub const INVALID_CURSOR_NAME: &str = "34000";
 pub const DUPLICATE_CURSOR: &str = "42P03";
 pub const UNDEFINED_PSTATEMENT: &str = "26000";
 pub const IO_ERROR: &str = "58030";
+pub const UNDEFINED_FILE: &str = "58P01";
 pub const INTERNAL_ERROR: &str = "XX000";
 
 /// A classified error, ready for an ErrorResponse.
@@ -204,6 +205,14 @@ pub fn classify(err: &DataFusionError) -> PgError {
     if let Some(sql) = SqlError::find_in(e) {
         return sql.into();
     }
+    if let Some((code, storage_hint)) = storage_failure(e) {
+        return PgError {
+            code: code.to_string(),
+            message: e.strip_backtrace(),
+            detail,
+            hint: hint.or(Some(storage_hint.to_string())),
+        };
+    }
     let (code, message) = match e {
         #[allow(unreachable_patterns)]
         DataFusionError::SQL(pe, _) => (SYNTAX_ERROR, clean_parser_message(&pe.to_string())),
@@ -277,6 +286,63 @@ pub fn classify(err: &DataFusionError) -> PgError {
         detail,
         hint,
     }
+}
+
+/// An object-store or file-system failure under a Parquet, Arrow, external or I/O error (the
+/// Parquet reader wraps the object store's error in `ParquetError::External`): 58P01 when the
+/// object is gone, else 58030 (I/O error), so that clients which retry on class 58 do. A file that
+/// is there but unreadable as Parquet has no such cause and stays 22000.
+fn storage_failure(e: &DataFusionError) -> Option<(&'static str, &'static str)> {
+    if !matches!(
+        e,
+        DataFusionError::ParquetError(_)
+            | DataFusionError::ArrowError(..)
+            | DataFusionError::External(_)
+            | DataFusionError::ObjectStore(_)
+            | DataFusionError::IoError(_)
+    ) {
+        return None;
+    }
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(os) = err.downcast_ref::<object_store::Error>() {
+            // A local file shorter than its footer says is a truncated (corrupt) file: data,
+            // not I/O. object_store reports it as a generic error with this text.
+            if os.to_string().contains("Out of range of file") {
+                return None;
+            }
+            return Some(match os {
+                object_store::Error::NotFound { .. } => (
+                    UNDEFINED_FILE,
+                    "A file of the table is gone (deleted or moved after the table was opened). \
+                     Restore it, or point the table's location in the catalog at the data and \
+                     restart the server.",
+                ),
+                _ => (
+                    IO_ERROR,
+                    "The object store did not answer or refused the request. Check that it is \
+                     reachable and that the credentials in the catalog are valid, then retry.",
+                ),
+            });
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(match io.kind() {
+                std::io::ErrorKind::NotFound => (
+                    UNDEFINED_FILE,
+                    "A file of the table is gone (deleted or moved after the table was opened). \
+                     Restore it, or point the table's location in the catalog at the data and \
+                     restart the server.",
+                ),
+                _ => (
+                    IO_ERROR,
+                    "Reading the table's files failed. Check the file system or object store, \
+                     then retry.",
+                ),
+            });
+        }
+        cur = err.source();
+    }
+    None
 }
 
 /// Peel Context / Shared / Diagnostic / Collection / Arrow-external layers, keeping the
@@ -525,5 +591,49 @@ mod tests {
         assert_eq!(p.hint.as_deref(), Some("use 28"));
         let e = DataFusionError::ResourcesExhausted("x".into());
         assert_eq!(classify(&e).code, OUT_OF_MEMORY);
+    }
+
+    /// Object-store failures reach us inside a Parquet error; they are I/O (class 58), not data
+    /// exceptions, while a file that is there but broken stays 22000.
+    #[test]
+    fn object_store_failures_are_class_58() {
+        use datafusion::parquet::errors::ParquetError;
+        let wrapped = |os: object_store::Error| {
+            DataFusionError::Context(
+                "scan".into(),
+                Box::new(DataFusionError::ParquetError(Box::new(
+                    ParquetError::External(Box::new(os)),
+                ))),
+            )
+        };
+        let down = wrapped(object_store::Error::Generic {
+            store: "S3",
+            source: "error sending request for url (http://127.0.0.1:9/retail/x), after 3 retries"
+                .into(),
+        });
+        let p = classify(&down);
+        assert_eq!(p.code, IO_ERROR, "{p:?}");
+        assert!(p.message.contains("127.0.0.1:9"), "{}", p.message);
+        assert!(p.hint.as_deref().unwrap_or("").contains("retry"), "{p:?}");
+        let gone = wrapped(object_store::Error::NotFound {
+            path: "lake/x.parquet".into(),
+            source: "404".into(),
+        });
+        assert_eq!(classify(&gone).code, UNDEFINED_FILE);
+        let direct = DataFusionError::ObjectStore(Box::new(object_store::Error::Generic {
+            store: "S3",
+            source: "connection refused".into(),
+        }));
+        assert_eq!(classify(&direct).code, IO_ERROR);
+        let broken = DataFusionError::ParquetError(Box::new(ParquetError::EOF(
+            "Out of range of file x.parquet".into(),
+        )));
+        assert_eq!(classify(&broken).code, DATA_EXCEPTION);
+        let truncated = wrapped(object_store::Error::Generic {
+            store: "LocalFileSystem",
+            source: "Out of range of file /d/stores/part-0.parquet, expected: 28, actual: 28"
+                .into(),
+        });
+        assert_eq!(classify(&truncated).code, DATA_EXCEPTION);
     }
 }
