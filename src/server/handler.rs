@@ -1313,9 +1313,10 @@ async fn learn_comment_oids(ctx: &SessionContext) {
             e.1.push(att.value(i).to_string());
         }
     }
-    let comments = pgcompat::comments();
+    // OIDs are per pg_catalog (per role catalog): learn them into this session's map.
+    let oids = pgcompat::relation_oids(ctx);
     for (oid, (rel, cols)) in tables {
-        comments.learn_oid(oid, &rel, cols);
+        oids.learn(oid, &rel, cols);
     }
 }
 

@@ -214,7 +214,55 @@ enum Kind {
     Proc,
     Description,
     InfoColumns,
+    Settings,
 }
+
+/// PostgreSQL's fixed (compile-time) settings that clients read from `pg_settings`: pgjdbc's
+/// `getIndexInfo` asks for `max_index_keys` and fails without it.
+const FIXED_SETTINGS: [(&str, &str, &str, &str); 7] = [
+    (
+        "max_index_keys",
+        "32",
+        "integer",
+        "Shows the maximum number of index keys.",
+    ),
+    (
+        "max_identifier_length",
+        "63",
+        "integer",
+        "Shows the maximum identifier length.",
+    ),
+    (
+        "max_function_args",
+        "100",
+        "integer",
+        "Shows the maximum number of function arguments.",
+    ),
+    (
+        "block_size",
+        "8192",
+        "integer",
+        "Shows the size of a disk block.",
+    ),
+    (
+        "integer_datetimes",
+        "on",
+        "bool",
+        "Shows whether datetimes are integer based.",
+    ),
+    (
+        "server_encoding",
+        "UTF8",
+        "string",
+        "Shows the server (database) character set encoding.",
+    ),
+    (
+        "server_version_num",
+        super::pgcompat::SERVER_VERSION_NUM,
+        "integer",
+        "Shows the server version as an integer.",
+    ),
+];
 
 /// A pg_catalog table whose rows are the wrapped table's plus aisle's, computed at scan time.
 #[derive(Debug)]
@@ -367,6 +415,29 @@ impl ExtTable {
                 Ok(out)
             }
             Kind::InfoColumns => info_columns(&self.catalogs, &self.schema, state).await,
+            Kind::Settings => {
+                let mut out = collect_table(&self.inner, "pg_settings", state).await?;
+                let rows: Vec<HashMap<&str, Option<String>>> = FIXED_SETTINGS
+                    .iter()
+                    .map(|(name, setting, vartype, desc)| {
+                        let s = |v: &str| Some(v.to_string());
+                        HashMap::from([
+                            ("name", s(name)),
+                            ("setting", s(setting)),
+                            ("category", s("Preset Options")),
+                            ("short_desc", s(desc)),
+                            ("context", s("internal")),
+                            ("vartype", s(vartype)),
+                            ("source", s("default")),
+                            ("reset_val", s(setting)),
+                            ("boot_val", s(setting)),
+                            ("pending_restart", s("false")),
+                        ])
+                    })
+                    .collect();
+                out.push(rows_batch(&self.schema, &rows)?);
+                Ok(out)
+            }
         }
     }
 }
@@ -456,11 +527,22 @@ pub const INFO_COLUMNS_TABLE: &str = "information_schema_columns";
 pub struct AisleCatalogSchema {
     inner: Arc<dyn SchemaProvider>,
     catalogs: Arc<dyn CatalogProviderList>,
+    /// The OIDs this pg_catalog handed to relations, for obj_description/col_description.
+    oids: Arc<super::pgcompat::RelationOids>,
 }
 
 impl AisleCatalogSchema {
     pub fn new(inner: Arc<dyn SchemaProvider>, catalogs: Arc<dyn CatalogProviderList>) -> Self {
-        AisleCatalogSchema { inner, catalogs }
+        AisleCatalogSchema {
+            inner,
+            catalogs,
+            oids: Arc::default(),
+        }
+    }
+
+    /// OID -> relation of this pg_catalog (see `pgcompat::RelationOids`).
+    pub fn relation_oids(&self) -> Arc<super::pgcompat::RelationOids> {
+        self.oids.clone()
     }
 
     async fn ext(&self, kind: Kind, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
@@ -502,6 +584,7 @@ impl SchemaProvider for AisleCatalogSchema {
         match name.to_ascii_lowercase().as_str() {
             "pg_proc" => self.ext(Kind::Proc, "pg_proc").await,
             "pg_description" => self.ext(Kind::Description, "pg_description").await,
+            "pg_settings" => self.ext(Kind::Settings, "pg_settings").await,
             INFO_COLUMNS_TABLE => self.ext(Kind::InfoColumns, name).await,
             _ => self.inner.table(name).await,
         }
@@ -541,6 +624,87 @@ pub fn rewrite_information_schema(stmt: &mut datafusion::sql::sqlparser::ast::St
 pub fn rewrite_client_sql(stmt: &mut datafusion::sql::sqlparser::ast::Statement) {
     rewrite_information_schema(stmt);
     rewrite_catalog_exprs(stmt);
+    rewrite_from_functions(stmt);
+}
+
+/// PostgreSQL functions in `FROM` (Grafana's table list:
+/// `FROM generate_series(...) AS i, string_to_array(current_setting('search_path'), ',') s`):
+/// a function called in `FROM` with an alias and no column list names its one column after the
+/// alias. DataFusion treats `FROM f(...)` as a table function, which `string_to_array` is not
+/// and whose `generate_series` column is `value`, so:
+/// - `string_to_array(a, b) AS s` -> `(SELECT string_to_array(a, b) AS s) AS s`;
+/// - `generate_series(a, b) AS i` -> `generate_series(a, b) AS i(i)` (still the streaming
+///   table function; only its column is named as in PostgreSQL).
+fn rewrite_from_functions(stmt: &mut datafusion::sql::sqlparser::ast::Statement) {
+    use datafusion::sql::sqlparser::ast::{SetExpr, TableFactor, VisitMut, VisitorMut};
+    use datafusion::sql::sqlparser::{dialect::PostgreSqlDialect, parser::Parser};
+    use std::ops::ControlFlow;
+
+    fn replacement(name: &str, args: &str, alias: &str) -> Option<TableFactor> {
+        let sql = match name {
+            "string_to_array" => {
+                format!("SELECT 1 FROM (SELECT string_to_array({args}) AS {alias}) AS {alias}")
+            }
+            _ => return None,
+        };
+        let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, &sql).ok()?;
+        let datafusion::sql::sqlparser::ast::Statement::Query(q) = stmts.pop()? else {
+            return None;
+        };
+        let SetExpr::Select(select) = *q.body else {
+            return None;
+        };
+        select.from.into_iter().next().map(|t| t.relation)
+    }
+
+    struct V;
+    impl VisitorMut for V {
+        type Break = ();
+        fn post_visit_table_factor(&mut self, t: &mut TableFactor) -> ControlFlow<()> {
+            let TableFactor::Table {
+                name,
+                alias: Some(alias),
+                args: Some(args),
+                ..
+            } = t
+            else {
+                return ControlFlow::Continue(());
+            };
+            let fname = match name.0.as_slice() {
+                [f] => f.to_string().to_ascii_lowercase(),
+                [s, f] if s.to_string().eq_ignore_ascii_case("pg_catalog") => {
+                    f.to_string().to_ascii_lowercase()
+                }
+                _ => return ControlFlow::Continue(()),
+            };
+            // `pg_catalog.generate_series(...)` (JDBC getImportedKeys): the table function
+            // is registered unqualified.
+            if fname == "generate_series" && name.0.len() == 2 {
+                name.0.remove(0);
+            }
+            if !alias.columns.is_empty() || args.settings.is_some() {
+                return ControlFlow::Continue(());
+            }
+            let args = args
+                .args
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            if fname == "generate_series" {
+                alias
+                    .columns
+                    .push(datafusion::sql::sqlparser::ast::TableAliasColumnDef {
+                        name: alias.name.clone(),
+                        data_type: None,
+                    });
+            } else if let Some(r) = replacement(&fname, &args, &alias.name.to_string()) {
+                *t = r;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut V);
 }
 
 fn parse_expr(sql: &str) -> Option<datafusion::sql::sqlparser::ast::Expr> {
@@ -549,6 +713,97 @@ fn parse_expr(sql: &str) -> Option<datafusion::sql::sqlparser::ast::Expr> {
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_expr())
         .ok()
+}
+
+/// Whether `e` names an int2vector/oidvector column of pg_catalog (or an alias ending in its
+/// name, like JDBC's `tmp.I_INDOPTION`): those are text here, so `[k]` needs
+/// `pg_vector_element`.
+fn is_vector_column(e: &datafusion::sql::sqlparser::ast::Expr) -> bool {
+    use datafusion::sql::sqlparser::ast::Expr as SqlExpr;
+    const VECTORS: [&str; 9] = [
+        "indkey",
+        "indoption",
+        "indcollation",
+        "indclass",
+        "stxkeys",
+        "partattrs",
+        "partclass",
+        "partcollation",
+        "proargtypes",
+    ];
+    let name = match e {
+        SqlExpr::Identifier(i) => i.value.to_ascii_lowercase(),
+        SqlExpr::CompoundIdentifier(p) => match p.last() {
+            Some(i) => i.value.to_ascii_lowercase(),
+            None => return false,
+        },
+        _ => return false,
+    };
+    VECTORS.iter().any(|v| name.ends_with(v))
+}
+
+/// `t.col[k]` / `col[k]` over an int2vector/oidvector column: (`t.col`, `k`) as SQL text.
+fn vector_subscript(
+    root: &datafusion::sql::sqlparser::ast::Expr,
+    chain: &[datafusion::sql::sqlparser::ast::AccessExpr],
+) -> Option<(String, String)> {
+    use datafusion::sql::sqlparser::ast::{AccessExpr, Expr as SqlExpr, Subscript};
+    let (AccessExpr::Subscript(Subscript::Index { index }), path) = chain.split_last()? else {
+        return None;
+    };
+    let SqlExpr::Identifier(first) = root else {
+        return None;
+    };
+    let mut parts = vec![first.clone()];
+    for p in path {
+        match p {
+            AccessExpr::Dot(SqlExpr::Identifier(i)) => parts.push(i.clone()),
+            _ => return None,
+        }
+    }
+    let column = SqlExpr::CompoundIdentifier(parts);
+    if is_vector_column(&column) {
+        return Some((column.to_string(), index.to_string()));
+    }
+    // pg_constraint's key columns are int2[] in PostgreSQL, subscripted from 1 (JDBC
+    // `getImportedKeys`: `con.conkey[pos.n]`); text here as well.
+    const ARRAYS: [&str; 2] = ["conkey", "confkey"];
+    let last = match &column {
+        SqlExpr::CompoundIdentifier(p) => p.last()?.value.to_ascii_lowercase(),
+        _ => return None,
+    };
+    ARRAYS
+        .contains(&last.as_str())
+        .then(|| (column.to_string(), format!("({index}) - 1")))
+}
+
+/// `x.oid` (a qualified `oid` column).
+fn is_oid_column(e: &datafusion::sql::sqlparser::ast::Expr) -> bool {
+    matches!(e, datafusion::sql::sqlparser::ast::Expr::CompoundIdentifier(p)
+        if p.len() >= 2 && p.last().is_some_and(|i| i.value.eq_ignore_ascii_case("oid")))
+}
+
+/// pg_type's regproc columns (`typreceive`, `typinput`, ...), which hold function names here.
+fn is_regproc_column(e: &datafusion::sql::sqlparser::ast::Expr) -> bool {
+    use datafusion::sql::sqlparser::ast::Expr as SqlExpr;
+    const REGPROC: [&str; 7] = [
+        "typinput",
+        "typoutput",
+        "typreceive",
+        "typsend",
+        "typmodin",
+        "typmodout",
+        "typanalyze",
+    ];
+    let name = match e {
+        SqlExpr::Identifier(i) => &i.value,
+        SqlExpr::CompoundIdentifier(p) => match p.last() {
+            Some(i) => &i.value,
+            None => return false,
+        },
+        _ => return false,
+    };
+    REGPROC.iter().any(|r| name.eq_ignore_ascii_case(r))
 }
 
 fn rewrite_catalog_exprs(stmt: &mut datafusion::sql::sqlparser::ast::Statement) {
@@ -573,6 +828,33 @@ fn rewrite_catalog_exprs(stmt: &mut datafusion::sql::sqlparser::ast::Statement) 
                 }
                 if let Some(e) = parse_expr(&text) {
                     *expr = e;
+                }
+            }
+            // `i.indoption[k]` (JDBC getIndexInfo): int2vector/oidvector columns are text
+            // here; PostgreSQL subscripts them from 0. -> pg_vector_element(i.indoption, k).
+            SqlExpr::CompoundFieldAccess { root, access_chain }
+                if vector_subscript(root, access_chain).is_some() =>
+            {
+                if let Some((column, index)) = vector_subscript(root, access_chain) {
+                    if let Some(e) = parse_expr(&format!("pg_vector_element({column}, {index})")) {
+                        *expr = e;
+                    }
+                }
+            }
+            // `proc.oid = typ.typreceive` (Npgsql's type loading): pg_type's regproc columns
+            // hold function names here, so join on the name (unique for these functions).
+            SqlExpr::BinaryOp {
+                left,
+                op: datafusion::sql::sqlparser::ast::BinaryOperator::Eq,
+                right,
+            } if (is_oid_column(left) && is_regproc_column(right))
+                || (is_oid_column(right) && is_regproc_column(left)) =>
+            {
+                let oid_side = if is_oid_column(left) { left } else { right };
+                if let SqlExpr::CompoundIdentifier(parts) = oid_side.as_mut() {
+                    if let Some(last) = parts.last_mut() {
+                        *last = datafusion::sql::sqlparser::ast::Ident::new("proname");
+                    }
                 }
             }
             // information_schema._pg_expandarray(a): one row (x = element, n = position) per
@@ -682,7 +964,17 @@ fn rewrite_catalog_exprs(stmt: &mut datafusion::sql::sqlparser::ast::Statement) 
 ///   search path always includes it; the lookup would search only `current_schema()`);
 /// - `'pg_catalog.array_in'::regproc`: pg_type's `typinput`/`typoutput`/... columns hold
 ///   function names as text here, so the cast becomes the bare name (JDBC `getTypeInfo`).
+///
+/// Also keeps Grafana's table list working: datafusion-pg-catalog replaces its `search_path`
+/// subquery (`SELECT CASE WHEN trim(s[i]) = '"$user"' ... ) as i, string_to_array(...) s`)
+/// with `''` because it once lacked `current_setting()`, so Grafana listed no tables. We have
+/// `current_setting`, so the subquery's `) as i` is written `) AS i` (the same SQL), which that
+/// token-for-token substitution no longer matches.
 pub fn fix_reg_casts(sql: &str) -> std::borrow::Cow<'_, str> {
+    if sql.contains("current_setting('search_path')") && sql.contains(") as i,") {
+        let sql = sql.replace(") as i,", ") AS i,");
+        return std::borrow::Cow::Owned(fix_reg_casts(&sql).into_owned());
+    }
     if !sql.contains("::regclass") && !sql.contains("::regproc") {
         return std::borrow::Cow::Borrowed(sql);
     }
@@ -773,6 +1065,33 @@ mod tests {
             "SELECT pg_catalog.array_to_string(p.proacl, E'\\n') FROM pg_catalog.pg_proc p",
         );
         assert!(s.starts_with("SELECT p.proacl FROM"), "{s}");
+        // int2vector subscripts (JDBC getIndexInfo), not other arrays
+        let s = rewritten(
+            "SELECT CASE tmp.I_INDOPTION[tmp.ORDINAL_POSITION - 1] & 1::smallint WHEN 1 THEN 'D' END, \
+             a[1] FROM t",
+        );
+        assert!(
+            s.contains("pg_vector_element(tmp.I_INDOPTION, tmp.ORDINAL_POSITION - 1) & 1"),
+            "{s}"
+        );
+        assert!(s.contains("a[1]"), "{s}");
+        // functions in FROM name their column after the alias (Grafana's table list)
+        let s =
+            rewritten("SELECT s[i] FROM generate_series(1, 2) AS i, string_to_array('a,b', ',') s");
+        assert!(
+            s.contains("generate_series(1, 2) AS i (i)")
+                || s.contains("generate_series(1, 2) AS i(i)"),
+            "{s}"
+        );
+        assert!(
+            s.contains("(SELECT string_to_array('a,b', ',') AS s) AS s"),
+            "{s}"
+        );
+        // Npgsql's type loading joins pg_proc on pg_type's regproc columns by name
+        let s = rewritten(
+            "SELECT 1 FROM pg_type AS typ LEFT JOIN pg_proc AS proc ON proc.oid = typ.typreceive",
+        );
+        assert!(s.contains("ON proc.proname = typ.typreceive"), "{s}");
         // subqueries that are not over the catalog are left alone
         let s = rewritten("SELECT (SELECT x FROM t WHERE t.y = u.y) FROM u");
         assert!(!s.contains("first_value"), "{s}");
@@ -790,6 +1109,9 @@ mod tests {
         );
         assert_eq!(fix_reg_casts("'stores'::regclass"), "'stores'::regclass");
         assert_eq!(fix_reg_casts("SELECT 1"), "SELECT 1");
+        let grafana = "SELECT x FROM generate_series(1, 2) as i, \
+                       string_to_array(current_setting('search_path'),',') s";
+        assert!(fix_reg_casts(grafana).contains(") AS i,"));
     }
 
     #[test]

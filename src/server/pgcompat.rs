@@ -349,6 +349,12 @@ pub fn register_session_functions(ctx: &SessionContext, facts: SessionFacts) {
         expandarray_type(),
         |args| expandarray(&args.args[0], args.number_rows),
     ));
+    ctx.register_udf(udf(
+        "pg_vector_element",
+        Signature::any(2, Volatility::Immutable),
+        DataType::Int16,
+        vector_element,
+    ));
 
     // Tables are Parquet files, not PostgreSQL heaps: no sizes to report (psql `\dt+` shows 0).
     for name in ["pg_table_size", "pg_indexes_size", "pg_database_size"] {
@@ -377,8 +383,10 @@ pub fn register_session_functions(ctx: &SessionContext, facts: SessionFacts) {
         ));
     }
 
-    // Table and column comments come from the catalog files (see `Comments`).
+    // Table and column comments come from the catalog files (see `Comments`), found through
+    // the OIDs of this session's own pg_catalog (see `RelationOids`).
     let comments = comments();
+    let oids = relation_oids(ctx);
     ctx.register_udf(udf(
         "obj_description",
         Signature::one_of(
@@ -388,9 +396,10 @@ pub fn register_session_functions(ctx: &SessionContext, facts: SessionFacts) {
         DataType::Utf8,
         {
             let comments = comments.clone();
+            let oids = oids.clone();
             move |args| {
                 oid_lookup(args, |oid, _| {
-                    comments.table_comment(oid).or_else(|| {
+                    comments.table_comment(&oids, oid).or_else(|| {
                         super::pg_proc::function_by_oid(oid).map(|f| f.description.clone())
                     })
                 })
@@ -401,7 +410,7 @@ pub fn register_session_functions(ctx: &SessionContext, facts: SessionFacts) {
         "col_description",
         Signature::any(2, Volatility::Stable),
         DataType::Utf8,
-        move |args| oid_lookup(args, |oid, col| comments.column_comment(oid, col)),
+        move |args| oid_lookup(args, |oid, col| comments.column_comment(&oids, oid, col)),
     ));
 }
 
@@ -420,26 +429,7 @@ fn expandarray(arg: &ColumnarValue, number_rows: usize) -> DfResult<ColumnarValu
     use datafusion::arrow::array::{Int32Builder, Int64Builder, ListBuilder, StructBuilder};
     use datafusion::arrow::datatypes::Field;
     let array = arg.clone().into_array(number_rows.max(1))?;
-    let text = datafusion::arrow::compute::cast(&array, &DataType::Utf8).or_else(|_| {
-        // lists: render each element list as space-separated text
-        let values: Vec<Option<String>> = (0..array.len())
-            .map(|i| {
-                if array.is_null(i) {
-                    return Ok(None);
-                }
-                let v = ScalarValue::try_from_array(&array, i)?;
-                Ok(match v {
-                    ScalarValue::List(l) => {
-                        let inner = datafusion::arrow::compute::cast(l.values(), &DataType::Utf8)?;
-                        let inner = inner.as_any().downcast_ref::<StringArray>().cloned();
-                        inner.map(|a| a.iter().flatten().collect::<Vec<_>>().join(" "))
-                    }
-                    other => Some(other.to_string()),
-                })
-            })
-            .collect::<DfResult<_>>()?;
-        Ok::<ArrayRef, DataFusionError>(Arc::new(StringArray::from(values)))
-    })?;
+    let text = vector_text(&array)?;
     let text = text
         .as_any()
         .downcast_ref::<StringArray>()
@@ -457,11 +447,7 @@ fn expandarray(arg: &ColumnarValue, number_rows: usize) -> DfResult<ColumnarValu
             out.append(false);
             continue;
         };
-        let items = v
-            .trim_matches(|c| c == '{' || c == '}' || c == '[' || c == ']')
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .filter(|s| !s.is_empty());
-        for (i, item) in items.enumerate() {
+        for (i, item) in vector_items(v).enumerate() {
             let sb = out.values();
             sb.field_builder::<Int64Builder>(0)
                 .expect("x builder")
@@ -481,6 +467,78 @@ fn expandarray(arg: &ColumnarValue, number_rows: usize) -> DfResult<ColumnarValu
     } else {
         Ok(ColumnarValue::Array(result))
     }
+}
+
+/// The elements of an int2vector's text (`1 2`), of `{1,2}` or `[1, 2]`.
+fn vector_items(v: &str) -> impl Iterator<Item = &str> {
+    v.trim_matches(|c| c == '{' || c == '}' || c == '[' || c == ']')
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+}
+
+/// `pg_vector_element(v, i)`: element `i` (0-based, as PostgreSQL subscripts int2vector and
+/// oidvector) of an int2vector/oidvector column, which pg_catalog holds as text (`1 2`), as
+/// smallint; NULL when `v` or `i` is NULL or `i` is out of range. The server rewrites
+/// subscripts of those columns (`i.indoption[k]`, JDBC `getIndexInfo`) to this function.
+fn vector_element(args: &ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+    use datafusion::arrow::array::Int16Array;
+    let n = args.number_rows.max(1);
+    let all_scalar = args
+        .args
+        .iter()
+        .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+    let vectors = vector_text(&args.args[0].clone().into_array(n)?)?;
+    let vectors = vectors
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| DataFusionError::Internal("pg_vector_element: not text".into()))?;
+    let index = args.args[1].clone().into_array(n)?;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let k = if index.is_null(i) {
+            None
+        } else {
+            scalar_i64(&ScalarValue::try_from_array(&index, i)?)
+        };
+        out.push(match (vectors.is_null(i), k) {
+            (false, Some(k)) if k >= 0 => vector_items(vectors.value(i))
+                .nth(k as usize)
+                .and_then(|x| x.parse::<i16>().ok()),
+            _ => None,
+        });
+    }
+    let result: ArrayRef = Arc::new(Int16Array::from(out));
+    if all_scalar {
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &result, 0,
+        )?))
+    } else {
+        Ok(ColumnarValue::Array(result))
+    }
+}
+
+/// Each row of an int2vector text column or of a list column as text (`1 2`).
+fn vector_text(array: &ArrayRef) -> DfResult<ArrayRef> {
+    datafusion::arrow::compute::cast(array, &DataType::Utf8).or_else(|_| {
+        // lists: render each element list as space-separated text
+        let values: Vec<Option<String>> = (0..array.len())
+            .map(|i| {
+                if array.is_null(i) {
+                    return Ok(None);
+                }
+                let v = ScalarValue::try_from_array(array, i)?;
+                Ok(match v {
+                    ScalarValue::List(l) => {
+                        let inner = datafusion::arrow::compute::cast(l.values(), &DataType::Utf8)?;
+                        let inner = inner.as_any().downcast_ref::<StringArray>().cloned();
+                        inner.map(|a| a.iter().flatten().collect::<Vec<_>>().join(" "))
+                    }
+                    other => Some(other.to_string()),
+                })
+            })
+            .collect::<DfResult<_>>()?;
+        Ok::<ArrayRef, DataFusionError>(Arc::new(StringArray::from(values)))
+    })
 }
 
 fn scalar_i64(v: &ScalarValue) -> Option<i64> {
@@ -529,16 +587,52 @@ fn oid_lookup(
     }
 }
 
-/// Comments on tables and columns, keyed by the OIDs pg_catalog hands out.
+/// Comments on tables and columns from the catalog files, by relation name (the same for every
+/// session).
 ///
-/// Filled by the server from the engine's catalog metadata when pg_catalog is installed (see
-/// `install_catalog`); OIDs are resolved lazily by name.
+/// Filled by the server from the engine's catalog metadata at start-up. `obj_description(oid)`
+/// and `col_description(oid, n)` find the relation through the session's `RelationOids`: OIDs
+/// are handed out per pg_catalog, and every role's catalog has its own pg_catalog, so the same
+/// OID names different relations for different roles.
 #[derive(Default)]
 pub struct Comments {
     /// table name -> (description, [(column name, description)])
     by_name: Mutex<std::collections::HashMap<String, (String, Vec<(String, String)>)>>,
-    /// oid -> table name, and (oid, attnum) -> column name, learned from pg_class/pg_attribute.
-    oids: Mutex<std::collections::HashMap<i64, (String, Vec<String>)>>,
+}
+
+/// OID -> (relation name, column names by attnum) as one pg_catalog hands them out, learned
+/// from its pg_class/pg_attribute (`learn`). One per pg_catalog (`AisleCatalogSchema`), so per
+/// role catalog: a session never resolves an OID another role's catalog assigned.
+#[derive(Default, Debug)]
+pub struct RelationOids {
+    map: Mutex<std::collections::HashMap<i64, (String, Vec<String>)>>,
+}
+
+impl RelationOids {
+    pub fn learn(&self, oid: i64, table: &str, columns: Vec<String>) {
+        self.map.lock().insert(oid, (table.to_string(), columns));
+    }
+
+    fn get(&self, oid: i64) -> Option<(String, Vec<String>)> {
+        self.map.lock().get(&oid).cloned()
+    }
+}
+
+/// The `RelationOids` of the session's pg_catalog (an empty map if it has none: no comments
+/// rather than another relation's).
+pub fn relation_oids(ctx: &SessionContext) -> Arc<RelationOids> {
+    for name in ctx.catalog_names() {
+        let Some(catalog) = ctx.catalog(&name) else {
+            continue;
+        };
+        let Some(schema) = catalog.schema("pg_catalog") else {
+            continue;
+        };
+        if let Some(s) = schema.downcast_ref::<super::pg_proc::AisleCatalogSchema>() {
+            return s.relation_oids();
+        }
+    }
+    Arc::new(RelationOids::default())
 }
 
 impl Comments {
@@ -548,19 +642,15 @@ impl Comments {
             .insert(table.to_string(), (description.to_string(), columns));
     }
 
-    pub fn learn_oid(&self, oid: i64, table: &str, columns: Vec<String>) {
-        self.oids.lock().insert(oid, (table.to_string(), columns));
-    }
-
-    fn table_comment(&self, oid: i64) -> Option<String> {
-        let table = self.oids.lock().get(&oid)?.0.clone();
+    fn table_comment(&self, oids: &RelationOids, oid: i64) -> Option<String> {
+        let table = oids.get(oid)?.0;
         let d = self.by_name.lock().get(&table)?.0.clone();
         (!d.is_empty()).then_some(d)
     }
 
-    fn column_comment(&self, oid: i64, attnum: Option<i64>) -> Option<String> {
+    fn column_comment(&self, oids: &RelationOids, oid: i64, attnum: Option<i64>) -> Option<String> {
         let attnum = attnum?;
-        let (table, cols) = self.oids.lock().get(&oid)?.clone();
+        let (table, cols) = oids.get(oid)?;
         let col = cols.get(usize::try_from(attnum - 1).ok()?)?.clone();
         let by_name = self.by_name.lock();
         let (_, comments) = by_name.get(&table)?;
