@@ -44,3 +44,9 @@ if [ "${AISLE_CLUSTER_TESTS:-1}" != 0 ]; then
     CARGO_TARGET_DIR="$CARGO_TARGET_DIR-cluster" cargo test --features cluster --lib cluster
   fi
 fi
+
+# cargo-fuzz targets (protocol front end, function options), each for a bounded time; a crash,
+# panic or hang fails. AISLE_FUZZ_SECONDS sets the time per target (default 60; 0 skips).
+if [ "${AISLE_FUZZ_SECONDS:-60}" != 0 ]; then
+  fuzz/run.sh
+fi
