@@ -258,9 +258,7 @@ pub(super) fn parse(func: Func, text: Option<&str>) -> Result<SeriesOptions, Sql
                 }
                 o.quantiles = qs;
             }
-            "intervals"
-                if lv == "none" && matches!(func, Func::Forecast | Func::ForecastX) =>
-            {
+            "intervals" if lv == "none" && matches!(func, Func::Forecast | Func::ForecastX) => {
                 o.no_intervals = true;
             }
             "folds" if func == Func::Backtest => {

@@ -149,9 +149,8 @@ pub(super) fn forecast_array(axis: &TimeAxis, groups: &[Option<ForecastOut>]) ->
         None,
     );
     let bound_nulls = any_unbounded.then(|| NullBuffer::from(bounded));
-    let bound = |v: Vec<f64>| -> ArrayRef {
-        Arc::new(Float64Array::new(v.into(), bound_nulls.clone()))
-    };
+    let bound =
+        |v: Vec<f64>| -> ArrayRef { Arc::new(Float64Array::new(v.into(), bound_nulls.clone())) };
     let items = StructArray::new(
         forecast_item_fields(&axis.data_type()),
         vec![
