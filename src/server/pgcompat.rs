@@ -309,26 +309,22 @@ pub fn register_session_functions(ctx: &SessionContext, facts: SessionFacts) {
     ));
 
     // aisle's functions (pg_proc rows from `pg_proc::functions`): arguments and result type.
-    ctx.register_udf(udf(
+    // Our functions have no defaults or OUT parameters, so identity arguments = arguments.
+    for name in [
         "pg_get_function_arguments",
-        Signature::any(1, Volatility::Stable),
-        DataType::Utf8,
-        |args| {
-            oid_lookup(args, |oid, _| {
-                super::pg_proc::function_by_oid(oid).map(|f| f.arguments.clone())
-            })
-        },
-    ));
-    ctx.register_udf(udf(
         "pg_get_function_identity_arguments",
-        Signature::any(1, Volatility::Stable),
-        DataType::Utf8,
-        |args| {
-            oid_lookup(args, |oid, _| {
-                super::pg_proc::function_by_oid(oid).map(|f| f.arguments.clone())
-            })
-        },
-    ));
+    ] {
+        ctx.register_udf(udf(
+            name,
+            Signature::any(1, Volatility::Stable),
+            DataType::Utf8,
+            |args| {
+                oid_lookup(args, |oid, _| {
+                    super::pg_proc::function_by_oid(oid).map(|f| f.arguments.clone())
+                })
+            },
+        ));
+    }
     ctx.register_udf(udf(
         "pg_get_function_result",
         Signature::any(1, Volatility::Stable),
