@@ -71,6 +71,40 @@ pub(crate) fn ensure_count(count: usize, elem_size: usize, buf: &BytesMut) -> Pg
     }
 }
 
+/// AISLE-PATCH: bounds-checked reads for decoding what a client sent. A field that runs past
+/// the end of the message body is a protocol violation (08P01), never a panic.
+pub(crate) fn ensure_remaining(buf: &BytesMut, n: usize, what: &str) -> PgWireResult<()> {
+    if buf.remaining() < n {
+        Err(PgWireError::InvalidMessageFormat(format!(
+            "{what} needs {n} bytes, only {} left in the message",
+            buf.remaining()
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) fn try_get_u8(buf: &mut BytesMut, what: &str) -> PgWireResult<u8> {
+    ensure_remaining(buf, 1, what)?;
+    Ok(buf.get_u8())
+}
+
+pub(crate) fn try_get_u16(buf: &mut BytesMut, what: &str) -> PgWireResult<u16> {
+    ensure_remaining(buf, 2, what)?;
+    Ok(buf.get_u16())
+}
+
+pub(crate) fn try_get_i32(buf: &mut BytesMut, what: &str) -> PgWireResult<i32> {
+    ensure_remaining(buf, 4, what)?;
+    Ok(buf.get_i32())
+}
+
+/// Take `n` bytes off the front of `buf`, or fail when fewer are left.
+pub(crate) fn try_split_to(buf: &mut BytesMut, n: usize, what: &str) -> PgWireResult<BytesMut> {
+    ensure_remaining(buf, n, what)?;
+    Ok(buf.split_to(n))
+}
+
 /// Check if message_length matches and move the cursor to right position then
 /// call the `decode_fn` for the body
 pub(crate) fn decode_packet<T, F>(
@@ -86,10 +120,20 @@ where
         if msg_len > max_size {
             return Err(PgWireError::MessageTooLarge(max_size, msg_len));
         }
+        // AISLE-PATCH: the length counts itself, so it is at least 4.
+        if msg_len < 4 {
+            return Err(PgWireError::InvalidMessageFormat(format!(
+                "message length {msg_len} is below the minimum of 4"
+            )));
+        }
 
         if buf.remaining() >= msg_len + offset {
             buf.advance(offset + 4);
-            return decode_fn(buf, msg_len).map(|r| Some(r));
+            // AISLE-PATCH: decode the body from its own buffer, so a decoder can never read
+            // into the next message; reads past the body end are errors (the checked readers
+            // below), never panics. Bytes a decoder leaves unread are dropped with the body.
+            let mut body = buf.split_to(msg_len - 4);
+            return decode_fn(&mut body, msg_len).map(|r| Some(r));
         }
     }
 

@@ -51,7 +51,8 @@ impl Message for Parse {
     ) -> PgWireResult<Self> {
         let name = codec::get_cstring(buf);
         let query = codec::get_cstring(buf).unwrap_or_else(|| "".to_owned());
-        let type_oid_count = buf.get_u16();
+        let type_oid_count = codec::try_get_u16(buf, "Parse parameter type count")?;
+        codec::ensure_count(type_oid_count as usize, 4, buf)?; // AISLE-PATCH
 
         let mut type_oids = Vec::with_capacity(type_oid_count as usize);
         for _ in 0..type_oid_count {
@@ -142,7 +143,7 @@ impl Message for Close {
         _: usize,
         _ctx: &DecodeContext,
     ) -> PgWireResult<Self> {
-        let target_type = buf.get_u8();
+        let target_type = codec::try_get_u8(buf, "Close target type")?; // AISLE-PATCH
         let name = codec::get_cstring(buf);
 
         Ok(Close { target_type, name })
@@ -261,26 +262,30 @@ impl Message for Bind {
         let portal_name = codec::get_cstring(buf);
         let statement_name = codec::get_cstring(buf);
 
-        let parameter_format_code_len = buf.get_u16();
+        // AISLE-PATCH: every count is checked against what is left of the message
+        let parameter_format_code_len = codec::try_get_u16(buf, "Bind parameter format count")?;
+        codec::ensure_count(parameter_format_code_len as usize, 2, buf)?;
         let mut parameter_format_codes = Vec::with_capacity(parameter_format_code_len as usize);
 
         for _ in 0..parameter_format_code_len {
             parameter_format_codes.push(buf.get_i16());
         }
 
-        let parameter_len = buf.get_u16();
+        let parameter_len = codec::try_get_u16(buf, "Bind parameter count")?;
+        codec::ensure_count(parameter_len as usize, 4, buf)?;
         let mut parameters = Vec::with_capacity(parameter_len as usize);
         for _ in 0..parameter_len {
-            let data_len = buf.get_i32();
+            let data_len = codec::try_get_i32(buf, "Bind parameter length")?;
 
             if data_len >= 0 {
-                parameters.push(Some(buf.split_to(data_len as usize).freeze()));
+                let data = codec::try_split_to(buf, data_len as usize, "Bind parameter value")?;
+                parameters.push(Some(data.freeze()));
             } else {
                 parameters.push(None);
             }
         }
 
-        let result_column_format_code_len = buf.get_u16();
+        let result_column_format_code_len = codec::try_get_u16(buf, "Bind result format count")?;
         codec::ensure_count(result_column_format_code_len as usize, 2, buf)?;
         let mut result_column_format_codes =
             Vec::with_capacity(result_column_format_code_len as usize);
@@ -372,7 +377,7 @@ impl Message for Describe {
         _: usize,
         _ctx: &DecodeContext,
     ) -> PgWireResult<Self> {
-        let target_type = buf.get_u8();
+        let target_type = codec::try_get_u8(buf, "Describe target type")?; // AISLE-PATCH
         let name = codec::get_cstring(buf);
 
         Ok(Describe { target_type, name })
@@ -412,7 +417,7 @@ impl Message for Execute {
         _ctx: &DecodeContext,
     ) -> PgWireResult<Self> {
         let name = codec::get_cstring(buf);
-        let max_rows = buf.get_i32();
+        let max_rows = codec::try_get_i32(buf, "Execute row limit")?; // AISLE-PATCH
 
         Ok(Execute { name, max_rows })
     }

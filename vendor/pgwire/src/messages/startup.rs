@@ -89,7 +89,7 @@ impl Message for Startup {
         }
 
         // parse
-        let protocol_number_major = buf.get_u16();
+        let protocol_number_major = codec::try_get_u16(buf, "protocol major version")?; // AISLE-PATCH
 
         // ensure the protocol version is correct and supported
         if !(Self::PG_PROTOCOL_EARLIEST..=Self::PG_PROTOCOL_LATEST).contains(&protocol_number_major)
@@ -97,7 +97,7 @@ impl Message for Startup {
             return Err(PgWireError::InvalidStartupMessage);
         }
 
-        let protocol_number_minor = buf.get_u16();
+        let protocol_number_minor = codec::try_get_u16(buf, "protocol minor version")?; // AISLE-PATCH
 
         // end by reading the last \0
         let mut parameters = BTreeMap::new();
@@ -505,10 +505,13 @@ impl SecretKey {
         Self::validate_bytes_len(data_len)?;
 
         match ctx.protocol_version {
-            ProtocolVersion::PROTOCOL3_2 | ProtocolVersion::PROTOCOL3_9999 => {
-                Ok(SecretKey::Bytes(buf.split_to(data_len).freeze()))
+            // AISLE-PATCH: checked reads
+            ProtocolVersion::PROTOCOL3_2 | ProtocolVersion::PROTOCOL3_9999 => Ok(SecretKey::Bytes(
+                codec::try_split_to(buf, data_len, "secret key")?.freeze(),
+            )),
+            ProtocolVersion::PROTOCOL3_0 => {
+                Ok(SecretKey::I32(codec::try_get_i32(buf, "secret key")?))
             }
-            ProtocolVersion::PROTOCOL3_0 => Ok(SecretKey::I32(buf.get_i32())),
         }
     }
 }
@@ -730,11 +733,17 @@ impl Message for SASLInitialResponse {
         _ctx: &DecodeContext,
     ) -> PgWireResult<Self> {
         let auth_method = codec::get_cstring(buf).unwrap_or_else(|| "".to_owned());
-        let data_len = buf.get_i32();
+        // AISLE-PATCH: checked length and data (-1 is "no data"; other negatives are invalid)
+        let data_len = codec::try_get_i32(buf, "SASLInitialResponse data length")?;
         let data = if data_len == -1 {
             None
+        } else if data_len < 0 {
+            return Err(PgWireError::InvalidMessageFormat(format!(
+                "SASLInitialResponse data length {data_len} is negative"
+            )));
         } else {
-            Some(buf.split_to(data_len as usize).freeze())
+            let data = codec::try_split_to(buf, data_len as usize, "SASLInitialResponse data")?;
+            Some(data.freeze())
         };
 
         Ok(SASLInitialResponse { auth_method, data })

@@ -617,6 +617,16 @@ macro_rules! process_socket_messages {
                     process_error(socket, e, is_extended_query).await?;
                 }
             } else {
+                // AISLE-PATCH: a message that cannot be decoded still ends the connection, but
+                // the client is told why first (FATAL, 08P01 for a malformed message).
+                if let Some(Err(e)) = msg {
+                    if !matches!(e, PgWireError::IoError(_)) {
+                        let info: ErrorInfo = e.into();
+                        let _ = socket
+                            .send(PgWireBackendMessage::ErrorResponse(info.into()))
+                            .await;
+                    }
+                }
                 break;
             }
         }
