@@ -25,15 +25,22 @@ fi
 FLAGS=(-s none -a --codegen-units 16 --target-dir "$TARGET_DIR")
 TOOLCHAIN=()
 export RUSTC_BOOTSTRAP=1
-if ! nice -n 10 cargo fuzz build "${FLAGS[@]}"; then
-  if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
-    echo "fuzz: the stable build failed; trying +nightly" >&2
+buildlog=$(mktemp)
+if ! nice -n 10 cargo fuzz build "${FLAGS[@]}" 2>&1 | tee "$buildlog"; then
+  # Only a toolchain refusal (a nightly-only flag) is worth a +nightly build: that one is cold
+  # (hours on a small machine). A compile error in the code fails here, as it would on nightly.
+  if grep -qiE 'only accepted on the nightly|requires a nightly|nightly compiler|-Z .*unstable' "$buildlog" &&
+    rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    echo "fuzz: stable refused a nightly-only flag; trying +nightly" >&2
     TOOLCHAIN=(+nightly)
     nice -n 10 cargo "${TOOLCHAIN[@]}" fuzz build "${FLAGS[@]}"
   else
+    rm -f "$buildlog"
+    echo "fuzz: the build failed (see above)" >&2
     exit 1
   fi
 fi
+rm -f "$buildlog"
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -9,7 +9,7 @@ use tokio::sync::Mutex;
 
 use crate::api::Type;
 use crate::api::results::QueryResponse;
-use crate::error::{PgWireError, PgWireResult};
+use crate::error::{ErrorInfo, PgWireError, PgWireResult}; // AISLE-PATCH: ErrorInfo
 use crate::messages::data::FORMAT_CODE_BINARY;
 use crate::messages::extendedquery::Bind;
 use crate::types::FromSqlText;
@@ -74,7 +74,11 @@ impl Format {
         match self {
             Format::UnifiedText => FieldFormat::Text,
             Format::UnifiedBinary => FieldFormat::Binary,
-            Format::Individual(fv) => FieldFormat::from(fv[idx]),
+            // AISLE-PATCH: a Bind may list fewer result formats than the query has columns;
+            // columns without a code are sent as text instead of panicking on the index.
+            Format::Individual(fv) => fv
+                .get(idx)
+                .map_or(FieldFormat::Text, |c| FieldFormat::from(*c)),
         }
     }
 
@@ -106,6 +110,16 @@ impl<S: Clone> Portal<S> {
             .portal_name
             .clone()
             .unwrap_or_else(|| DEFAULT_NAME.to_owned());
+
+        // AISLE-PATCH: 0, 1 or one format code per parameter (PostgreSQL's rule and message)
+        let (n_formats, n_params) = (bind.parameter_format_codes.len(), bind.parameters.len());
+        if n_formats > 1 && n_formats != n_params {
+            return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                "ERROR".to_owned(),
+                "08P01".to_owned(),
+                format!("bind message has {n_formats} parameter formats but {n_params} parameters"),
+            ))));
+        }
 
         // param format
         let param_format = Format::from_codes(&bind.parameter_format_codes);
