@@ -103,6 +103,15 @@ protocol = {
     "raw-lying-length": (PRE, b"Q" + struct.pack(">i", 1 << 30) + b"SELECT 1\0"),
     "raw-unknown-type": (PRE | POST, msg(b"!", b"hello") + query("SELECT 4")),
     "raw-function-call": (PRE | POST, msg(b"F", struct.pack(">ih", 1234, 0) + struct.pack(">hh", 0, 0))),
+    # Counts that do not match (pgwire 0.41.1 panicked on these; vendor/pgwire/AISLE-PATCH.md).
+    "bind-format-count-past-end": (PRE | POST, parse("", "SELECT $1::text IS NULL")
+                                   + msg(b"B", cstr("") + cstr("") + struct.pack(">hh", 511, 1))),
+    "bind-param-formats-mismatch": (PRE | POST, parse("", "SELECT $1, $2, $3")
+                                    + bind("", "", [None, None, None], [0, 0]) + execute("")),
+    "bind-result-formats-short": (PRE | POST, parse("", "SELECT 1, 2, 3") + bind("", "", [], [], [1, 0])
+                                  + execute("")),
+    "parse-type-count-past-end": (PRE | POST, msg(b"P", cstr("") + cstr("SELECT $1") + struct.pack(">hi", 5, 23))),
+    "execute-short-limit": (PRE | POST, msg(b"E", cstr("") + b"\0\0")),
 }
 
 # The options target: byte 0 picks the call (fuzz_targets/options.rs CALLS), the rest is the text.
