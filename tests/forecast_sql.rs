@@ -396,3 +396,204 @@ async fn result_types() {
         "too_short"
     );
 }
+
+/// Net demand drives the forecast (issue 5): the views forecast units kept (sold and not
+/// returned). Recomputed here from the raw Parquet files (not the views): the returns window W
+/// (longest sale-to-return delay), each series' kept ratio over the days whose returns are all in,
+/// shrunk towards its SKU's and category's rate with a prior of 50 units (net_demand's header).
+/// On the test data, the SKU x store with the lowest kept ratio gets a 28-day forecast below a
+/// forecast of its gross units by about that ratio; a series that never had a return is forecast
+/// as before.
+#[tokio::test]
+async fn net_demand_lowers_the_forecast_by_the_kept_ratio() {
+    use std::collections::HashMap;
+    let engine = common::demo_engine().await;
+    let ctx = session(&engine).await;
+    let dir = common::demo_dir();
+    for (name, table) in [
+        ("raw_daily", "daily_sales"),
+        ("raw_lines", "sales_lines"),
+        ("raw_returns", "returns"),
+        ("raw_products", "products"),
+    ] {
+        ctx.register_parquet(
+            name,
+            dir.join(table).to_str().unwrap(),
+            datafusion::prelude::ParquetReadOptions::default(),
+        )
+        .await
+        .unwrap();
+    }
+    let f64s = |b: &[RecordBatch], col: usize| -> Vec<f64> {
+        b.iter()
+            .flat_map(|b| {
+                let c =
+                    datafusion::arrow::compute::cast(b.column(col), &DataType::Float64).unwrap();
+                c.as_primitive::<Float64Type>().values().to_vec()
+            })
+            .collect()
+    };
+    let i64s = |b: &[RecordBatch], col: usize| -> Vec<i64> {
+        b.iter()
+            .flat_map(|b| {
+                let c = datafusion::arrow::compute::cast(b.column(col), &DataType::Int64).unwrap();
+                c.as_primitive::<Int64Type>().values().to_vec()
+            })
+            .collect()
+    };
+    let strs = |b: &[RecordBatch], col: usize| -> Vec<String> {
+        b.iter()
+            .flat_map(|b| {
+                let c = datafusion::arrow::compute::cast(b.column(col), &DataType::Utf8).unwrap();
+                let c = c.as_string::<i32>();
+                (0..c.len())
+                    .map(|i| c.value(i).to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+
+    // per series: units sold on complete days, units of those days' lines returned later, and
+    // returns at any time
+    let series = run(
+        &ctx,
+        "WITH ret AS (SELECT l.sku_id, l.store_id, l.date, r.quantity, r.return_date - l.date AS delay
+                      FROM raw_returns r JOIN raw_lines l ON l.line_id = r.line_id),
+              w AS (SELECT max(delay) AS w FROM ret),
+              last AS (SELECT max(date) AS last_day FROM raw_daily),
+              sold AS (SELECT d.sku_id, d.store_id, sum(d.units) AS sold
+                       FROM raw_daily d, last, w WHERE last.last_day - d.date >= w.w
+                       GROUP BY 1, 2),
+              back AS (SELECT ret.sku_id, ret.store_id, sum(ret.quantity) AS returned
+                       FROM ret, last, w WHERE last.last_day - ret.date >= w.w GROUP BY 1, 2),
+              ever AS (SELECT sku_id, store_id, sum(quantity) AS q FROM raw_returns GROUP BY 1, 2),
+              total AS (SELECT sku_id, store_id, sum(units) AS units FROM raw_daily GROUP BY 1, 2)
+         SELECT t.sku_id, t.store_id, p.category, COALESCE(s.sold, 0), COALESCE(b.returned, 0),
+                COALESCE(e.q, 0), t.units, (SELECT w FROM w)
+         FROM total t
+         LEFT JOIN sold s ON s.sku_id = t.sku_id AND s.store_id = t.store_id
+         LEFT JOIN back b ON b.sku_id = t.sku_id AND b.store_id = t.store_id
+         LEFT JOIN ever e ON e.sku_id = t.sku_id AND e.store_id = t.store_id
+         LEFT JOIN raw_products p ON p.sku_id = t.sku_id",
+    )
+    .await;
+    let (sku, store, cat) = (i64s(&series, 0), i64s(&series, 1), strs(&series, 2));
+    let (sold, ret, ever, units) = (
+        f64s(&series, 3),
+        f64s(&series, 4),
+        f64s(&series, 5),
+        f64s(&series, 6),
+    );
+    let w = i64s(&series, 7)[0];
+    assert!((10..=60).contains(&w), "returns window {w} days");
+    let mut by_sku: HashMap<i64, (f64, f64)> = HashMap::new();
+    let mut by_cat: HashMap<&str, (f64, f64)> = HashMap::new();
+    for i in 0..sku.len() {
+        let e = by_sku.entry(sku[i]).or_default();
+        e.0 += sold[i];
+        e.1 += ret[i];
+        let e = by_cat.entry(cat[i].as_str()).or_default();
+        e.0 += sold[i];
+        e.1 += ret[i];
+    }
+    let kept: Vec<f64> = (0..sku.len())
+        .map(|i| {
+            let (cs, cr) = by_cat[cat[i].as_str()];
+            let cat_rate = if cs > 0.0 { cr / cs } else { 0.0 };
+            let (ss, sr) = by_sku[&sku[i]];
+            let sku_rate = (sr + 50.0 * cat_rate) / (ss + 50.0);
+            1.0 - (ret[i] + 50.0 * sku_rate) / (sold[i] + 50.0)
+        })
+        .collect();
+
+    // the view's kept ratio is the one recomputed here, for every series
+    let view = run(
+        &ctx,
+        "SELECT sku_id, store_id, min(kept_ratio), max(kept_ratio) FROM net_demand GROUP BY 1, 2",
+    )
+    .await;
+    let view_kept: HashMap<(i64, i64), (f64, f64)> = i64s(&view, 0)
+        .into_iter()
+        .zip(i64s(&view, 1))
+        .zip(f64s(&view, 2).into_iter().zip(f64s(&view, 3)))
+        .collect();
+    assert_eq!(view_kept.len(), sku.len());
+    for i in 0..sku.len() {
+        let (lo, hi) = view_kept[&(sku[i], store[i])];
+        assert!(
+            (lo - kept[i]).abs() < 1e-9 && (hi - kept[i]).abs() < 1e-9,
+            "series {}/{}: view kept ratio {lo}..{hi}, recomputed {}",
+            sku[i],
+            store[i],
+            kept[i]
+        );
+    }
+
+    // the series with the lowest kept ratio among those selling at least 200 units, and the
+    // biggest series that never had a return
+    let high = (0..sku.len())
+        .filter(|&i| units[i] >= 200.0)
+        .min_by(|&a, &b| kept[a].total_cmp(&kept[b]))
+        .expect("a series with sales");
+    let none = (0..sku.len())
+        .filter(|&i| ever[i] == 0.0)
+        .max_by(|&a, &b| units[a].total_cmp(&units[b]))
+        .expect("a series without returns in the test data");
+    assert!(kept[high] < 0.93, "lowest kept ratio {}", kept[high]);
+    assert!(
+        kept[none] > 0.999,
+        "kept ratio without returns {}",
+        kept[none]
+    );
+
+    for (i, what) in [(high, "high returns"), (none, "no returns")] {
+        let (s, l) = (sku[i], store[i]);
+        // gross: the same forecast of units sold, from the raw file
+        let gross = f64s(
+            &run(
+                &ctx,
+                &format!(
+                    "SELECT sum(f['yhat']) FROM (SELECT unnest(fc) AS f FROM (
+                         SELECT forecast(date, units, 28,
+                                         'method=auto, season_length=7, censor=zero, on_error=null',
+                                         NOT stockout) AS fc
+                         FROM raw_daily WHERE sku_id = {s} AND store_id = {l}))"
+                ),
+            )
+            .await,
+            0,
+        )[0];
+        let net = f64s(
+            &run(
+                &ctx,
+                &format!(
+                    "SELECT sum(yhat) FROM demand_forecast_location WHERE sku_id = {s} AND store_id = {l}"
+                ),
+            )
+            .await,
+            0,
+        )[0];
+        let ratio = net / gross;
+        println!(
+            "{what}: series {s}/{l}, {} units, kept ratio {:.4}: 28-day forecast {net:.2} kept vs {gross:.2} gross (x{ratio:.4})",
+            units[i], kept[i]
+        );
+        assert!(gross > 1.0, "{what}: gross forecast {gross}");
+        if i == high {
+            assert!(
+                (ratio - kept[i]).abs() < 0.03,
+                "{what}: forecast ratio {ratio:.4} vs kept ratio {:.4}",
+                kept[i]
+            );
+            assert!(
+                ratio < 1.0 - (1.0 - kept[i]) / 2.0,
+                "{what}: not lower: {ratio:.4}"
+            );
+        } else {
+            assert!(
+                (ratio - 1.0).abs() < 1e-3,
+                "{what}: forecast changed: {ratio:.6}"
+            );
+        }
+    }
+}

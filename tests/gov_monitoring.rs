@@ -94,6 +94,7 @@ async fn forecast_monitoring_flags_the_shifted_category() {
     let repo_views = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/views");
     for v in [
         "demand_forecast_location",
+        "net_demand",
         "segment_demand",
         "customer_value",
         "customer_segments",

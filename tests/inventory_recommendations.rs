@@ -163,7 +163,7 @@ async fn exceptions_find_the_true_shrink_and_phantom_stock() {
 }
 
 /// The recommendation views read the location forecast through inventory_position exactly once:
-/// the physical plan of each holds one partial forecast aggregate over daily_sales (a CTE or view
+/// the physical plan of each holds one partial forecast aggregate over net_demand (a CTE or view
 /// referenced twice would be planned, and computed, twice). demand_forecast's per-channel branch
 /// (forecasts over sales_lines by channel) is not counted: demand_forecast_location filters it
 /// out after it ran (see docs/inventory.md, "Speed").
@@ -195,7 +195,7 @@ async fn every_recommendation_view_computes_the_forecast_once() {
             .lines()
             .filter(|l| {
                 l.contains("AggregateExec: mode=Partial")
-                    && l.contains("aggr=[forecast(daily_sales.")
+                    && l.contains("aggr=[forecast(net_demand.")
             })
             .count();
         assert_eq!(

@@ -1,5 +1,9 @@
 -- Forecast accuracy of the demand_forecast method (auto, stock-out zeros censored) by rolling-origin
--- backtest on daily_sales: 3 folds of 28 days, 28 days apart, ending on the last day. One row per
+-- backtest on the series it forecasts, net_demand.kept_units_est (units kept: sold and not
+-- returned, by day of sale): 3 folds of 28 days, 28 days apart, ending on the last day. The
+-- actuals are kept units where the returns are all in; the last W days (45 on the demo data: the
+-- last fold and part of the one before) are scored against units sold x the series' kept ratio,
+-- as their returns are not all in yet (see net_demand). One row per
 -- scope: 'series' (one SKU x store, with its model and demand class), 'category', 'region',
 -- 'demand_class' and 'overall' (sku_id, store_id, category, region and demand_class are NULL where
 -- they do not apply). Metrics: mae, rmse, mape, smape, mase (season 7), rmsse, wape, bias
@@ -57,10 +61,10 @@ FROM (
         FROM (
             SELECT sku_id,
                    store_id,
-                   forecast_backtest(date, units, 28,
+                   forecast_backtest(date, kept_units_est, 28,
                                      'method=auto, season_length=7, censor=zero, folds=3, step=28, on_error=null',
-                                     NOT stockout) AS b
-            FROM daily_sales
+                                     NOT stockout OR units > 0) AS b
+            FROM net_demand
             GROUP BY sku_id, store_id
         ) AS bt
         JOIN products AS p ON p.sku_id = bt.sku_id
