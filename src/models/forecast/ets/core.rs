@@ -152,7 +152,10 @@ fn kernel<const TREND: bool, const SEASON: u8, const MULT_ERROR: bool>(
         }
     }
     let (alpha, beta, gamma, phi) = (p.alpha, p.beta, p.gamma, p.phi);
-    let beta_over_alpha = beta / alpha;
+    // level and growth updates in the linear form (see the loop)
+    let c1 = 1.0 - alpha;
+    let c2 = c1 * phi;
+    let c3 = phi * (1.0 - beta);
     let mut sse = 0.0;
     // Σ ln|ŷ| for multiplicative error, accumulated as a product of mantissas plus a sum of
     // binary exponents: one `ln` per pass instead of one per step (the log was half the run
@@ -160,6 +163,7 @@ fn kernel<const TREND: bool, const SEASON: u8, const MULT_ERROR: bool>(
     let mut logf = 0.0;
     let mut prod = 1.0f64;
     let mut exp_sum: i64 = 0;
+    let mut since_norm = 0u32;
     let mut n_obs = 0usize;
 
     for (i, &yi) in y.iter().enumerate() {
@@ -203,10 +207,19 @@ fn kernel<const TREND: bool, const SEASON: u8, const MULT_ERROR: bool>(
             if MULT_ERROR {
                 let af = f.abs();
                 if af.is_normal() {
-                    prod *= af;
-                    let bits = prod.to_bits();
+                    // multiply mantissas only: the product's only dependency is one multiply
+                    // per step (renormalising it every step put a float→int→float round trip
+                    // on that chain); up to 512 mantissas in [1, 2) stay below 2^512
+                    let bits = af.to_bits();
                     exp_sum += ((bits >> 52) & 0x7ff) as i64 - 1023;
-                    prod = f64::from_bits((bits & 0x800F_FFFF_FFFF_FFFF) | (1023u64 << 52));
+                    prod *= f64::from_bits((bits & 0x000F_FFFF_FFFF_FFFF) | (1023u64 << 52));
+                    since_norm += 1;
+                    if since_norm == 512 {
+                        since_norm = 0;
+                        let pb = prod.to_bits();
+                        exp_sum += ((pb >> 52) & 0x7ff) as i64 - 1023;
+                        prod = f64::from_bits((pb & 0x000F_FFFF_FFFF_FFFF) | (1023u64 << 52));
+                    }
                 } else {
                     logf += if af > 0.0 { af.ln() } else { (af + 1e-8).ln() };
                 }
@@ -226,11 +239,18 @@ fn kernel<const TREND: bool, const SEASON: u8, const MULT_ERROR: bool>(
                 }
             }
         };
-        let old_l = l;
-        l = q + alpha * (pp - q);
+        // forecast-R: l' = q + α(pp − q), b' = φb + (β/α)(l' − l − φb), q = l + φb.
+        // Expanded (the same values up to rounding): l' = (1−α)l + (1−α)φb + α·pp and
+        // b' = φ(1−β)b + β(pp − l). The loop is latency-bound; this form cuts the dependency
+        // chain from one step's (l, b) to the next from ~20 to ~12 cycles with a trend and
+        // from 12 to 8 without (the fixture fits are unchanged: same 361/406 equal
+        // likelihoods as statsforecast).
         if TREND {
-            let r = l - old_l;
-            b = phi_b + beta_over_alpha * (r - phi_b);
+            let (l_old, b_old) = (l, b);
+            l = c1 * l_old + (alpha * pp + c2 * b_old);
+            b = c3 * b_old + (beta * pp - beta * l_old);
+        } else {
+            l = c1 * l + alpha * pp;
         }
         if SEASON != 0 {
             let t = if SEASON == 1 {
