@@ -168,12 +168,7 @@ fn kernel<const TREND: bool, const SEASON: u8, const MULT_ERROR: bool>(
 
     for (i, &yi) in y.iter().enumerate() {
         // one-step forecast
-        let (q, phi_b) = if TREND {
-            let pb = phi * b;
-            (l + pb, pb)
-        } else {
-            (l, 0.0)
-        };
+        let q = if TREND { l + phi * b } else { l };
         let s_old = if SEASON != 0 { sbuf[i] } else { 0.0 };
         let f = match SEASON {
             0 => q,
