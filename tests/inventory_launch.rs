@@ -365,3 +365,299 @@ async fn allocation_tracks_like_item_demand_and_favours_high_value_locations() {
         "expected demand ranks locations like the real sales did: {rho}"
     );
 }
+
+/// One event occurrence: first and last day.
+type Window = (chrono::NaiveDate, chrono::NaiveDate);
+
+/// The chain's recurring calendar events, computed here with chrono (not the view's SQL):
+/// Christmas run-up 1-24 December; Black Friday = the day after the fourth Thursday of November,
+/// through Monday.
+fn event_window(event: &str, year: i32) -> Window {
+    use chrono::NaiveDate;
+    match event {
+        "christmas" => (
+            NaiveDate::from_ymd_opt(year, 12, 1).unwrap(),
+            NaiveDate::from_ymd_opt(year, 12, 24).unwrap(),
+        ),
+        "black_friday" => {
+            let thu =
+                NaiveDate::from_weekday_of_month_opt(year, 11, chrono::Weekday::Thu, 4).unwrap();
+            (thu + chrono::Days::new(1), thu + chrono::Days::new(4))
+        }
+        _ => unreachable!(),
+    }
+}
+
+/// seasonal_allocation recomputed from the raw Parquet files: windows from chrono, rates, trend,
+/// uplift, like-items, dispersion, safety stock and case-pack rounding per SKU in plain Rust,
+/// summed per event x category x location. The service level of each row is taken from the view
+/// (it comes from segment_demand and service_level_targets, checked by the launch test above
+/// and the customer tests); everything else must match.
+#[tokio::test]
+async fn seasonal_allocation_matches_an_independent_computation() {
+    use chrono::NaiveDate;
+    let (engine, dir) = engine_and_dir().await;
+    let ctx = engine.new_session();
+    let rows = run(
+        &ctx,
+        "SELECT event, CAST(event_start AS VARCHAR), CAST(last_year_start AS VARCHAR), category,
+                store_id, skus, like_item_skus, units_last_year, expected_demand, service_level,
+                recommended_qty, uplift, growth, confidence, reason, value_class
+         FROM seasonal_allocation",
+    )
+    .await;
+    let v_event = strings(&rows, 0);
+    let v_start = strings(&rows, 1);
+    let v_ly = strings(&rows, 2);
+    let v_cat = strings(&rows, 3);
+    let v_store = i64s(&rows, 4);
+    let v_skus = i64s(&rows, 5);
+    let v_like = i64s(&rows, 6);
+    let v_ly_units = f64s(&rows, 7);
+    let v_expected = f64s(&rows, 8);
+    let v_sl = f64s(&rows, 9);
+    let v_qty = f64s(&rows, 10);
+    let v_uplift = f64s(&rows, 11);
+    let v_conf = f64s(&rows, 13);
+    let v_reason = strings(&rows, 14);
+    let n = v_event.len();
+    assert!(n > 0, "seasonal_allocation has rows");
+
+    let raw = raw_context(&dir).await;
+    let data = run(
+        &raw,
+        "SELECT d.sku_id, d.store_id, CAST(d.date AS VARCHAR), CAST(d.units AS DOUBLE), d.stockout,
+                p.category, CAST(p.case_pack AS DOUBLE)
+         FROM daily_sales d JOIN products p ON p.sku_id = d.sku_id",
+    )
+    .await;
+    let sku = i64s(&data, 0);
+    let store = i64s(&data, 1);
+    let date: Vec<NaiveDate> = strings(&data, 2)
+        .iter()
+        .map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())
+        .collect();
+    let units = f64s(&data, 3);
+    let mut stockout = Vec::new();
+    for b in &data {
+        let c = b.column(4).as_boolean();
+        stockout.extend((0..c.len()).map(|r| c.value(r)));
+    }
+    let category = strings(&data, 5);
+    let case_pack = f64s(&data, 6);
+    let as_of = *date.iter().max().unwrap();
+    let first_day = *date.iter().min().unwrap();
+    let view_sl: HashMap<(String, String, i64), f64> = (0..n)
+        .map(|r| ((v_event[r].clone(), v_cat[r].clone(), v_store[r]), v_sl[r]))
+        .collect();
+
+    use chrono::Datelike;
+    // (event, category, store) -> (skus, like skus, units last year, expected, qty)
+    let mut mine: HashMap<(String, String, i64), (i64, i64, f64, f64, f64)> = HashMap::new();
+    let mut uplifts: HashMap<(String, String, i64), f64> = HashMap::new();
+    for event in ["christmas", "black_friday"] {
+        let mut year = as_of.year() - 1;
+        while event_window(event, year).0 <= as_of {
+            year += 1;
+        }
+        let (start, _) = event_window(event, year);
+        let (ly_start, ly_end) = event_window(event, year - 1);
+        if ly_start < first_day || ly_end > as_of {
+            continue;
+        }
+        let window_days = (event_window(event, year).1 - start).num_days() as f64 + 1.0;
+        let shift = (start - ly_start).num_days();
+        let ref_end = as_of;
+        let ref_start = as_of - chrono::Days::new(55);
+        let ref_ly_start = ref_start - chrono::Days::new(shift as u64);
+        let ref_ly_end = ref_end - chrono::Days::new(shift as u64);
+        let pre_start = ly_start - chrono::Days::new(56);
+        let pre_end = ly_start - chrono::Days::new(1);
+        // per SKU x store: [ev units, ev days, ev sq, ref_ly units, ref_ly days, ref units,
+        // ref days, pre units, pre days]
+        let mut acc: HashMap<(i64, i64), [f64; 9]> = HashMap::new();
+        let mut meta: HashMap<(i64, i64), (String, f64)> = HashMap::new();
+        for i in 0..sku.len() {
+            if stockout[i] && units[i] == 0.0 {
+                continue;
+            }
+            let d = date[i];
+            let e = d >= ly_start && d <= ly_end;
+            let rl = d >= ref_ly_start && d <= ref_ly_end;
+            let rn = d >= ref_start && d <= ref_end;
+            let pre = d >= pre_start && d <= pre_end;
+            if !(e || rl || rn || pre) {
+                continue;
+            }
+            let a = acc.entry((sku[i], store[i])).or_insert([0.0; 9]);
+            meta.insert((sku[i], store[i]), (category[i].clone(), case_pack[i]));
+            if e {
+                a[0] += units[i];
+                a[1] += 1.0;
+                a[2] += units[i] * units[i];
+            }
+            if rl {
+                a[3] += units[i];
+                a[4] += 1.0;
+            }
+            if rn {
+                a[5] += units[i];
+                a[6] += 1.0;
+            }
+            if pre {
+                a[7] += units[i];
+                a[8] += 1.0;
+            }
+        }
+        let rate = |u: f64, d: f64| if d > 0.0 { Some(u / d) } else { None };
+        // category x store: trend, uplift, dispersion
+        let mut cat: HashMap<(String, i64), [f64; 8]> = HashMap::new();
+        for (k, a) in &acc {
+            let c = cat.entry((meta[k].0.clone(), k.1)).or_insert([0.0; 8]);
+            let (ev, rl, rn) = (rate(a[0], a[1]), rate(a[3], a[4]), rate(a[5], a[6]));
+            if let (Some(rn), Some(rl)) = (rn, rl) {
+                c[0] += rn;
+                c[1] += rl;
+            }
+            if let (Some(ev), Some(rl)) = (ev, rl) {
+                c[2] += ev;
+                c[3] += rl;
+            }
+            if a[1] > 1.0 {
+                let var = ((a[2] - a[0] * a[0] / a[1]) / (a[1] - 1.0)).max(0.0);
+                c[4] += var;
+                c[5] += a[0] / a[1];
+            }
+            if let (Some(ev), Some(pr)) = (ev, rate(a[7], a[8])) {
+                c[6] += ev;
+                c[7] += pr;
+            }
+        }
+        for ((cname, st), c) in &cat {
+            if c[7] > 0.0 {
+                uplifts.insert((event.to_string(), cname.clone(), *st), c[6] / c[7]);
+            }
+        }
+        for (k, a) in &acc {
+            let (cname, pack) = meta[k].clone();
+            let c = cat[&(cname.clone(), k.1)];
+            let growth = if c[1] > 0.0 && c[0] > 0.0 {
+                c[0] / c[1]
+            } else {
+                1.0
+            };
+            let event_index = if c[3] > 0.0 { Some(c[2] / c[3]) } else { None };
+            let cat_disp = if c[5] > 0.0 {
+                (c[4] / c[5]).max(1.0)
+            } else {
+                1.0
+            };
+            let (ev, rn) = (rate(a[0], a[1]), rate(a[5], a[6]));
+            let (expected, disp, like) = if let Some(ev) = ev {
+                let disp = if a[1] > 1.0 && ev > 0.0 {
+                    (((a[2] - a[0] * a[0] / a[1]) / (a[1] - 1.0)).max(0.0) / ev).max(1.0)
+                } else {
+                    cat_disp
+                };
+                (ev * growth * window_days, disp, false)
+            } else if let (Some(rn), Some(u)) = (rn, event_index)
+                && c[2] > 0.0
+            {
+                (rn * u * window_days, cat_disp, true)
+            } else {
+                continue;
+            };
+            let key = (event.to_string(), cname, k.1);
+            let sl = *view_sl
+                .get(&key)
+                .unwrap_or_else(|| panic!("the view has no row for {key:?}"));
+            let total = expected + inverse_normal(sl) * (disp * expected).sqrt();
+            let qty = if total > 0.0 {
+                (total / pack).ceil() * pack
+            } else {
+                0.0
+            };
+            let m = mine.entry(key).or_insert((0, 0, 0.0, 0.0, 0.0));
+            m.0 += 1;
+            m.1 += like as i64;
+            m.2 += if like { 0.0 } else { ev.unwrap() * window_days };
+            m.3 += expected;
+            m.4 += qty;
+        }
+        // the view plans the same occurrence
+        for r in 0..n {
+            if v_event[r] == event {
+                assert_eq!(v_start[r], start.to_string());
+                assert_eq!(v_ly[r], ly_start.to_string());
+            }
+        }
+    }
+    assert_eq!(mine.len(), n, "the same event x category x location rows");
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0);
+    let (mut total_qty, mut total_exp, mut like_rows) = (0.0, 0.0, 0);
+    for r in 0..n {
+        let key = (v_event[r].clone(), v_cat[r].clone(), v_store[r]);
+        let m = mine
+            .get(&key)
+            .unwrap_or_else(|| panic!("the view has a row the recomputation has not: {key:?}"));
+        assert_eq!((v_skus[r], v_like[r]), (m.0, m.1), "{key:?}: SKUs");
+        assert!(
+            close(v_ly_units[r], m.2),
+            "{key:?}: units last year {} vs {}",
+            v_ly_units[r],
+            m.2
+        );
+        assert!(
+            close(v_expected[r], m.3),
+            "{key:?}: expected {} vs {}",
+            v_expected[r],
+            m.3
+        );
+        assert!(
+            close(v_qty[r], m.4),
+            "{key:?}: quantity {} vs {}",
+            v_qty[r],
+            m.4
+        );
+        match uplifts.get(&key) {
+            Some(u) => assert!(
+                close(v_uplift[r], *u),
+                "{key:?}: uplift {} vs {u}",
+                v_uplift[r]
+            ),
+            None => assert!(v_uplift[r].is_nan(), "{key:?}: uplift {}", v_uplift[r]),
+        }
+        assert!(
+            v_qty[r] >= v_expected[r] - 1e-9,
+            "{key:?}: allocation covers the expected demand"
+        );
+        assert!(
+            (0.0..=1.0).contains(&v_conf[r]),
+            "{key:?}: confidence {}",
+            v_conf[r]
+        );
+        assert!(v_reason[r].contains("allocate"), "{key:?}: {}", v_reason[r]);
+        total_qty += v_qty[r];
+        total_exp += v_expected[r];
+        like_rows += (v_like[r] > 0) as usize;
+    }
+    // both are events: across the chain, categories sell above their 8 weeks before
+    let geo = |event: &str| {
+        let logs: Vec<f64> = (0..n)
+            .filter(|&r| v_event[r] == event && v_uplift[r] > 0.0)
+            .map(|r| v_uplift[r].ln())
+            .collect();
+        (logs.iter().sum::<f64>() / logs.len() as f64).exp()
+    };
+    let geo_uplift = geo("christmas");
+    let bf_uplift = geo("black_friday");
+    println!(
+        "seasonal_allocation: {n} event x category x location rows, {total_exp:.0} units expected, \
+         {total_qty:.0} allocated, {like_rows} rows with like-item SKUs; uplift against the 8 weeks \
+         before (geometric mean over rows): Christmas {geo_uplift:.3}, Black Friday {bf_uplift:.3}"
+    );
+    assert!(
+        geo_uplift > 1.0 && bf_uplift > 1.0,
+        "{geo_uplift} {bf_uplift}"
+    );
+}
