@@ -204,3 +204,185 @@ async fn every_recommendation_view_computes_the_forecast_once() {
         );
     }
 }
+
+/// Per value class: (target, cycles, cycles without a stock-out, demand, served, series).
+type ClassTotals = std::collections::BTreeMap<String, (f64, f64, f64, f64, f64, usize)>;
+
+async fn class_totals(ctx: &SessionContext, table: &str) -> ClassTotals {
+    use datafusion::arrow::datatypes::{DataType, Float64Type};
+    let rows = ctx
+        .sql(&format!(
+            "SELECT value_class, target_service_level, CAST(cycles AS DOUBLE),
+                    CAST(cycles_without_stockout AS DOUBLE), demand, served
+             FROM {table} WHERE cycles > 0"
+        ))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let mut by_class = ClassTotals::new();
+    for b in &rows {
+        let class = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).unwrap();
+        let class = class.as_string::<i32>();
+        let col = |i: usize| {
+            datafusion::arrow::compute::cast(b.column(i), &DataType::Float64)
+                .unwrap()
+                .as_primitive::<Float64Type>()
+                .clone()
+        };
+        let (t, c, w, d, s) = (col(1), col(2), col(3), col(4), col(5));
+        for r in 0..b.num_rows() {
+            let e = by_class.entry(class.value(r).to_string()).or_insert((
+                t.value(r),
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0,
+            ));
+            assert_eq!(e.0, t.value(r), "one target per class");
+            e.1 += c.value(r);
+            e.2 += w.value(r);
+            e.3 += d.value(r);
+            e.4 += s.value(r);
+            e.5 += 1;
+        }
+    }
+    by_class
+}
+
+/// The policy simulation, per service class: every SKU x location replayed over the last 91 days
+/// under the weekly (R, S) policy re-planned at every review from a rolling-origin forecast
+/// (policy_simulation), cycles pooled per value class. The view is computed once;
+/// policy_simulation_summary's SQL (its file text) is then run over that result and must agree
+/// with the per-class totals summed here. The same replay with the forecast errors of the
+/// protection interval taken as perfectly correlated (aggregation=correlated, σ = Σσᵢ, the upper
+/// bound) is run too: the measured finding (docs/inventory.md) is that the view's rule
+/// (independent errors, σ² = Σσᵢ², as replenishment plans) lands below the targets and the upper
+/// bound above them, so every class's target lies between the two (2 points of slack). The ±2
+/// point goal per class is therefore not asserted: it is not met (see the printed table).
+#[tokio::test]
+async fn policy_simulation_per_class_brackets_the_targets() {
+    use datafusion::arrow::datatypes::{DataType, Float64Type};
+    let (engine, _dir) = engine_and_dir().await;
+    let ctx = engine.new_session();
+    let started = std::time::Instant::now();
+    let sim = ctx
+        .sql("SELECT * FROM policy_simulation")
+        .await
+        .unwrap()
+        .cache()
+        .await
+        .unwrap();
+    println!(
+        "policy_simulation computed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    ctx.register_table("policy_simulation_cached", sim.into_view())
+        .unwrap();
+    let by_class = class_totals(&ctx, "policy_simulation_cached").await;
+    assert!(by_class.len() >= 3, "classes with series: {by_class:?}");
+
+    // the summary view's own SQL over the same rows
+    let text = include_str!("../sql/views/policy_simulation_summary.sql");
+    let head = "CREATE VIEW policy_simulation_summary AS";
+    let body = &text[text.find(head).unwrap() + head.len()..];
+    let summary = ctx
+        .sql(&body.replace(
+            "FROM policy_simulation\n",
+            "FROM policy_simulation_cached\n",
+        ))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let mut reported = std::collections::BTreeMap::new();
+    for b in &summary {
+        let s = b.schema();
+        let idx = |n: &str| s.index_of(n).unwrap();
+        let text = |n: &str| {
+            datafusion::arrow::compute::cast(b.column(idx(n)), &DataType::Utf8)
+                .unwrap()
+                .as_string::<i32>()
+                .clone()
+        };
+        let f = |n: &str| {
+            datafusion::arrow::compute::cast(b.column(idx(n)), &DataType::Float64)
+                .unwrap()
+                .as_primitive::<Float64Type>()
+                .clone()
+        };
+        let class = text("value_class");
+        let (achieved, fill) = (f("achieved_cycle_service_level"), f("fill_rate"));
+        let within = b.column(idx("within_2_points")).as_boolean().clone();
+        let reason = text("reason");
+        for r in 0..b.num_rows() {
+            reported.insert(
+                class.value(r).to_string(),
+                (
+                    achieved.value(r),
+                    fill.value(r),
+                    within.value(r),
+                    reason.value(r).to_string(),
+                ),
+            );
+        }
+    }
+    assert!(reported.contains_key("total"));
+    for (class, (target, cycles, clean, demand, served, _)) in &by_class {
+        let (achieved, fill) = (clean / cycles, served / demand);
+        let (rep_achieved, rep_fill, rep_within, reason) = &reported[class];
+        assert!(
+            (rep_achieved - achieved).abs() < 1e-9,
+            "{class}: summary {rep_achieved} vs {achieved}"
+        );
+        assert!((rep_fill - fill).abs() < 1e-9, "{class}: summary fill rate");
+        assert_eq!(
+            *rep_within,
+            (achieved - target).abs() <= 0.02,
+            "{class}: {reason}"
+        );
+    }
+
+    // the upper bound: the view's SQL with correlated forecast errors
+    let text = include_str!("../sql/views/policy_simulation.sql");
+    let head = "CREATE VIEW policy_simulation AS";
+    let body = &text[text.find(head).unwrap() + head.len()..];
+    let call = "w.start_date) AS plan";
+    assert!(body.contains(call));
+    let upper_sql = body.replace(
+        call,
+        "w.start_date, 'method=auto, season_length=7, aggregation=correlated') AS plan",
+    );
+    let upper = ctx.sql(&upper_sql).await.unwrap().cache().await.unwrap();
+    ctx.register_table("policy_simulation_upper", upper.into_view())
+        .unwrap();
+    let upper = class_totals(&ctx, "policy_simulation_upper").await;
+
+    println!(
+        "| value class | series | target | achieved (independent, the view) | fill rate | achieved (correlated) | fill rate |"
+    );
+    for (class, (target, cycles, clean, demand, served, series)) in &by_class {
+        let (_, uc, uw, ud, us, _) = upper[class];
+        let (lo, hi) = (clean / cycles, uw / uc);
+        println!(
+            "| {class} | {series} | {:.1} % | {:.1} % ({clean} of {cycles}) | {:.1} % | {:.1} % ({uw} of {uc}) | {:.1} % |",
+            100.0 * target,
+            100.0 * lo,
+            100.0 * served / demand,
+            100.0 * hi,
+            100.0 * us / ud
+        );
+        assert!(
+            lo - 0.02 <= *target && *target <= hi + 0.02,
+            "{class}: target {target} outside [{lo}, {hi}]"
+        );
+        assert!(hi >= lo, "{class}: correlated errors hold more stock");
+    }
+    println!(
+        "policy simulation, both replays, in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}

@@ -1,42 +1,87 @@
--- Policy simulation: the evidence that the replenishment policy delivers its service level.
--- For each SKU x selling location, the last 91 days of daily_sales (after a 28-day warm-up, so
--- 119 days are replayed) are run through the weekly (R, S) policy that
--- replenishment_recommendations uses today (inventory_position: order_up_to from the forecast
--- over lead time + 7-day review plus safety stock for the location's service level, the primary
--- supplier's lead time rounded to whole days, case pack and MOQ), with policy_replay: the replay
--- starts with order_up_to on hand, orders every 7 days up to order_up_to, unserved demand is
--- lost (a store). Demand is the day's units; a stock-out day that sold nothing is censored, as
--- in the forecasts, and replayed with the series' mean observed demand. It is a replay of
--- today's policy on recent history (the order-up-to level is not re-planned day by day, and lead
--- times do not vary), so it shows whether the policy's level of protection fits the demand the
--- series actually had. target_service_level = the cycle service level the policy is planned for;
--- achieved_cycle_service_level = share of replenishment cycles (arrival to arrival) without a
--- lost sale; fill_rate = share of demand served from the shelf; stockout_days = days with a lost
--- sale; status 'met' (within 2 points of the target or above), 'below', or 'no_cycles' (no
--- order arrived in the measured days, e.g. demand too low to trigger one). The demand-weighted
--- totals are in docs/inventory.md.
+-- Policy simulation: the evidence that the replenishment policy delivers its service level,
+-- replayed the way a planning system runs it — re-planned at every weekly review. For each SKU x
+-- selling location, the last 119 days of daily_sales (a 28-day warm-up, then 91 measured days)
+-- are replayed through the weekly (R, S) policy of replenishment_recommendations, with S re-planned
+-- every 7 days by rolling_order_up_to: at each review a forecast is issued from the history
+-- before that day only (rolling origin; method auto as demand_forecast_location, stock-out days
+-- that sold nothing censored), over the protection interval lead time + 7 days, and S = demand
+-- mean + Φ⁻¹(service level)·σ from that forecast's 80 % intervals with lead-time variability (the
+-- rule inventory_position applies to today's forecast). Service level, lead time and its
+-- standard deviation, case pack and MOQ are inventory_position's (the primary supplier's lead
+-- time as replenishment uses it, rounded to whole days in the replay). policy_replay then replays
+-- the days: orders every 7 days up to the S in force, rounded to cases and the MOQ, arriving after
+-- the lead time; unserved demand is lost (a store); a stock-out day that sold nothing is censored
+-- and replayed at the series' mean observed demand. target_service_level = the cycle service
+-- level planned for; achieved_cycle_service_level = share of replenishment cycles (arrival to
+-- arrival) without a lost sale; fill_rate = share of demand served from the shelf; stockout_days
+-- = days with a lost sale; reviews = plans made (one forecast each), order_up_to_min/avg/max = the
+-- levels planned; status 'met' (within 2 points of the target or above), 'below', or 'no_cycles'
+-- (no order arrived in the measured days). policy_simulation_summary rolls it up per value class.
+-- Cost: one forecast per series and review (17 per series).
 CREATE VIEW policy_simulation AS
 WITH win AS (
     SELECT max(date) - INTERVAL '118 days' AS start_date FROM daily_sales
 ),
-replayed AS (
-    SELECT d.sku_id, d.store_id, p.region_id, p.sku_name, p.value_class,
-           p.service_level, p.order_up_to, p.lead_time, p.review_period, p.case_pack, p.moq,
-           policy_replay(d.date,
-                         CASE WHEN d.stockout AND d.units = 0 THEN NULL ELSE CAST(d.units AS DOUBLE) END,
-                         p.order_up_to, p.order_up_to, round(p.lead_time), p.review_period,
-                         p.moq, p.case_pack, false, 28) AS r
+plans AS (
+    SELECT p.sku_id, p.store_id, p.region_id, p.sku_name, p.value_class,
+           p.service_level, p.lead_time, p.lead_time_std, p.review_period, p.case_pack, p.moq,
+           rolling_order_up_to(d.date,
+                               CASE WHEN d.stockout AND d.units = 0 THEN NULL ELSE CAST(d.units AS DOUBLE) END,
+                               p.service_level, p.lead_time, p.lead_time_std, p.review_period,
+                               w.start_date) AS plan
     FROM daily_sales d
     CROSS JOIN win w
     JOIN inventory_position p ON p.sku_id = d.sku_id AND p.store_id = d.store_id
-    WHERE d.date >= w.start_date
-    GROUP BY d.sku_id, d.store_id, p.region_id, p.sku_name, p.value_class,
-             p.service_level, p.order_up_to, p.lead_time, p.review_period, p.case_pack, p.moq
+    GROUP BY p.sku_id, p.store_id, p.region_id, p.sku_name, p.value_class,
+             p.service_level, p.lead_time, p.lead_time_std, p.review_period, p.case_pack, p.moq,
+             w.start_date
+),
+-- one row per review; the series' inputs travel in a struct unnested next to the plans (never a
+-- GROUP BY key next to an unnest: the DataFusion 55.2 pitfall in DESIGN.md)
+reviews AS (
+    SELECT unnest(array_repeat(named_struct('sku_id', sku_id, 'store_id', store_id,
+                                            'region_id', region_id, 'sku_name', sku_name,
+                                            'value_class', value_class,
+                                            'service_level', service_level, 'lead_time', lead_time,
+                                            'review_period', review_period, 'case_pack', case_pack,
+                                            'moq', moq),
+                               array_length(plan))) AS s,
+           unnest(plan) AS r
+    FROM plans
+),
+levels AS (
+    SELECT s['sku_id'] AS sku_id, s['store_id'] AS store_id, s AS series,
+           r['ds'] AS review_date, r['order_up_to'] AS order_up_to, r['model'] AS model,
+           lead(r['ds']) OVER (PARTITION BY s['sku_id'], s['store_id'] ORDER BY r['ds']) AS next_review
+    FROM reviews
+),
+-- each day of the window gets the level of the latest review on or before it
+replayed AS (
+    SELECT l.sku_id, l.store_id,
+           l.series['region_id'] AS region_id, l.series['sku_name'] AS sku_name,
+           l.series['value_class'] AS value_class, l.series['service_level'] AS service_level,
+           l.series['lead_time'] AS lead_time, l.series['review_period'] AS review_period,
+           l.series['case_pack'] AS case_pack, l.series['moq'] AS moq,
+           count(DISTINCT l.review_date) AS reviews,
+           min(l.order_up_to) AS order_up_to_min,
+           avg(CASE WHEN d.date = l.review_date THEN l.order_up_to END) AS order_up_to_avg,
+           max(l.order_up_to) AS order_up_to_max,
+           policy_replay(d.date,
+                         CASE WHEN d.stockout AND d.units = 0 THEN NULL ELSE CAST(d.units AS DOUBLE) END,
+                         l.order_up_to, l.order_up_to, round(l.series['lead_time']),
+                         l.series['review_period'], l.series['moq'], l.series['case_pack'], false, 28) AS r
+    FROM levels l
+    JOIN daily_sales d ON d.sku_id = l.sku_id AND d.store_id = l.store_id
+     AND d.date >= l.review_date AND (l.next_review IS NULL OR d.date < l.next_review)
+    GROUP BY l.sku_id, l.store_id, l.series['region_id'], l.series['sku_name'],
+             l.series['value_class'], l.series['service_level'], l.series['lead_time'],
+             l.series['review_period'], l.series['case_pack'], l.series['moq']
 ),
 flat AS (
     SELECT sku_id, store_id, region_id, sku_name, value_class,
            service_level AS target_service_level,
-           order_up_to, lead_time, review_period, case_pack, moq,
+           reviews, order_up_to_min, order_up_to_avg, order_up_to_max,
+           lead_time, review_period, case_pack, moq,
            r['periods'] AS days,
            r['censored_periods'] AS censored_days,
            r['demand'] AS demand,
@@ -74,8 +119,11 @@ SELECT *,
            CASE WHEN demand > 0
                 THEN concat(' (', CAST(round(average_on_hand * days / demand, 1) AS VARCHAR), ' days of demand)')
                 ELSE '' END,
-           '; policy: every ', CAST(CAST(review_period AS BIGINT) AS VARCHAR), ' days order up to ',
-           CAST(round(order_up_to, 1) AS VARCHAR), ' units in cases of ', CAST(CAST(case_pack AS BIGINT) AS VARCHAR),
+           '; policy: every ', CAST(CAST(review_period AS BIGINT) AS VARCHAR),
+           ' days order up to a level re-planned from that day''s forecast (',
+           CAST(reviews AS VARCHAR), ' plans, ', CAST(round(order_up_to_min, 1) AS VARCHAR), ' to ',
+           CAST(round(order_up_to_max, 1) AS VARCHAR), ' units) in cases of ',
+           CAST(CAST(case_pack AS BIGINT) AS VARCHAR),
            ', arriving after ', CAST(CAST(round(lead_time) AS BIGINT) AS VARCHAR), ' days',
            CASE WHEN censored_days > 0
                 THEN concat('; ', CAST(censored_days AS VARCHAR), ' censored stock-out days replayed at the mean demand')

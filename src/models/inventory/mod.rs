@@ -28,6 +28,7 @@
 //! | [`supplier`] | supplier risk score and planning lead times |
 //! | [`confidence`] | confidence in [0, 1] and priority of a recommendation |
 //! | [`simulate`] | replay a demand history under a policy: achieved service, stock, orders |
+//! | [`rolling`] | re-plan an (R, S) policy at every review from a rolling-origin forecast |
 //!
 //! This directory compiles on its own (std + statrs, `super::` paths only) so it can be tested
 //! in a scratch crate without building the engine.
@@ -44,6 +45,7 @@ pub mod normal;
 pub mod order_quantity;
 pub mod policy;
 pub mod safety_stock;
+pub mod rolling;
 pub mod shortage;
 pub mod simulate;
 pub mod supplier;

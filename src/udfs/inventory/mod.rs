@@ -41,6 +41,7 @@ mod recommendation_confidence_from_mase;
 mod recommendation_priority;
 mod reorder_point;
 mod robust_zscore;
+mod rolling_order_up_to;
 mod round_order;
 mod rq_policy;
 mod safety_stock;
@@ -106,6 +107,9 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     vec![
         Arc::new(AggregateUDF::from(supplier_risk::SupplierRisk::new())),
         Arc::new(AggregateUDF::from(policy_replay::PolicyReplay::new())),
+        Arc::new(AggregateUDF::from(
+            rolling_order_up_to::RollingOrderUpTo::new(),
+        )),
     ]
 }
 

@@ -2,6 +2,8 @@
 //! case_pack, backorders, warmup])`: an aggregate over one series' daily demand that replays it
 //! under a periodic-review replenishment policy (`models::inventory::simulate::replay`) and
 //! returns what the policy achieved: cycle service level, fill rate, average stock, stock-outs.
+//! The reorder point and order-up-to level may change from period to period (a policy
+//! re-planned at every review, e.g. from `rolling_order_up_to`).
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
@@ -20,6 +22,7 @@ use datafusion::logical_expr::{
 use super::common::{OutKind, StructOut, model_error, struct_type};
 use crate::error::{SqlError, codes};
 use crate::models::inventory::InventoryError;
+use crate::models::inventory::rolling::levels_per_period;
 use crate::models::inventory::simulate::{ReplayConfig, ReplayPolicy, ReplayResult, replay};
 use crate::udfs::docs::SECTION_INVENTORY;
 
@@ -40,6 +43,9 @@ const PARAMS: [&str; 10] = [
 
 /// Required leading arguments; the rest have defaults.
 const REQUIRED: usize = 6;
+/// Index after the per-row levels (reorder_point, order_up_to); from here on the parameters
+/// are one value per group.
+const LEVELS: usize = 4;
 /// Defaults of the policy parameters (index 2..): moq 0, case_pack 1, lost sales, no warm-up.
 const DEFAULTS: [f64; 8] = [f64::NAN, f64::NAN, f64::NAN, f64::NAN, 0.0, 1.0, 0.0, 0.0];
 /// Longest lead time or review period accepted, in periods.
@@ -75,7 +81,11 @@ static DOC: LazyLock<Documentation> =
          reorder_point and order_up_to: order whenever the position is below it), rounded up \
          to whole cases and at least the MOQ; it arrives lead_time periods later (rounded to \
          whole periods). Then demand is served from stock on hand; the rest is backordered or \
-         lost. The replay starts with order_up_to on hand. Returns a struct {periods, \
+         lost. reorder_point and order_up_to may change from row to row: the value on a \
+         period's row is in force from that period on (a policy re-planned at every review, \
+         e.g. from rolling_order_up_to), a NULL keeps the previous level and periods before the \
+         first value use the first one. The replay starts with the first order_up_to on hand. \
+         Returns a struct {periods, \
          censored_periods, demand, served, unmet, fill_rate, cycles, cycles_without_stockout, \
          cycle_service_level, stockout_periods, average_on_hand, orders, units_ordered} over the \
          periods after warmup: fill_rate = served / demand (NULL without demand), \
@@ -84,13 +94,15 @@ static DOC: LazyLock<Documentation> =
          unmet demand, average_on_hand = mean end-of-period stock. Periods missing between the \
          first and last ds have zero demand; rows with the same ds add up. NULL handling: a \
          NULL ds skips the row; a NULL demand is a censored period (e.g. a stock-out day that \
-         sold nothing) and is replayed with the mean of the group's observed demand; the policy \
-         parameters must be the same on every row of a group (constants or per-group columns), \
-         NULL ones take the defaults, a NULL reorder_point, order_up_to, lead_time or \
-         review_period gives a NULL result. A group with no row gives NULL. Errors (SQLSTATE \
-         22023): negative or NaN demand, a parameter that differs between rows of a group, \
-         order_up_to below reorder_point, review_period below 1, lead_time or review_period \
-         above 3650, case_pack 0, warmup covering the whole history.",
+         sold nothing) and is replayed with the mean of the group's observed demand; the other \
+         parameters (lead_time and after) must be the same on every row of a group (constants or \
+         per-group columns), NULL ones take the defaults; a group where reorder_point or \
+         order_up_to is NULL on every row, or lead_time or review_period is NULL, gives a NULL \
+         result. A group with no row gives NULL. Errors (SQLSTATE 22023): negative or NaN \
+         demand, lead_time .. warmup differing between rows of a group, two different levels \
+         on rows of the same period, order_up_to below reorder_point, review_period below 1, \
+         lead_time or review_period above 3650, case_pack 0, warmup covering the whole \
+         history.",
         "policy_replay(ds, demand, reorder_point, order_up_to, lead_time, review_period \
          [, moq, case_pack, backorders, warmup])",
     )
@@ -112,11 +124,13 @@ static DOC: LazyLock<Documentation> =
     )
     .with_argument(
         "reorder_point",
-        "Order when the inventory position is at or below this (units).",
+        "Order when the inventory position is at or below this (units); may change from period \
+         to period (in force from its row on).",
     )
     .with_argument(
         "order_up_to",
-        "Order up to this level (units), at least reorder_point; also the starting stock.",
+        "Order up to this level (units), at least reorder_point; may change from period to \
+         period like reorder_point; the first one is also the starting stock.",
     )
     .with_argument(
         "lead_time",
@@ -247,9 +261,15 @@ impl AggregateUDFImpl for PolicyReplay {
         let list = DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)));
         let mut fields = vec![
             Field::new(format_state_name(args.name, "days"), list.clone(), true),
-            Field::new(format_state_name(args.name, "demand"), list, true),
+            Field::new(format_state_name(args.name, "demand"), list.clone(), true),
+            Field::new(
+                format_state_name(args.name, "reorder_point"),
+                list.clone(),
+                true,
+            ),
+            Field::new(format_state_name(args.name, "order_up_to"), list, true),
         ];
-        for p in &PARAMS[2..] {
+        for p in &PARAMS[LEVELS..] {
             fields.push(Field::new(
                 format_state_name(args.name, p),
                 DataType::Float64,
@@ -277,8 +297,38 @@ struct ReplayAccumulator {
     days: Vec<f64>,
     /// NaN = censored.
     demand: Vec<f64>,
-    /// Parameters 2.. of [`PARAMS`].
+    /// Per-row reorder point and order-up-to level, NaN = NULL (no change).
+    reorder_point: Vec<f64>,
+    order_up_to: Vec<f64>,
+    /// Parameters 2.. of [`PARAMS`] (0 and 1, the levels, stay `Nothing`: they are per row).
     params: [Seen; 8],
+}
+
+/// The level in force in each of `n` periods from per-row values (day, value; NaN = none):
+/// carried forward, the first value before it. None when no row has a value.
+fn per_period(
+    name: &'static str,
+    days: &[f64],
+    values: &[f64],
+    first: i64,
+    n: usize,
+) -> Result<Option<Vec<f64>>> {
+    let mut at: BTreeMap<usize, f64> = BTreeMap::new();
+    for (&d, &v) in days.iter().zip(values) {
+        if v.is_nan() {
+            continue;
+        }
+        let t = (d as i64 - first) as usize;
+        if let Some(&old) = at.get(&t)
+            && old != v
+        {
+            return Err(inconsistent(format!(
+                "{name} must be the same on every row of a period, got {old} and {v} in period {t}"
+            )));
+        }
+        at.insert(t, v);
+    }
+    Ok(levels_per_period(&at.into_iter().collect::<Vec<_>>(), n))
 }
 
 fn inconsistent(message: String) -> datafusion::error::DataFusionError {
@@ -312,7 +362,7 @@ impl ReplayAccumulator {
         Ok(())
     }
 
-    /// The parameter's value: None when NULL (only possible for the required ones).
+    /// The parameter's value (k ≥ 2): None when NULL (only possible for the required ones).
     fn param(&self, k: usize) -> Option<f64> {
         match self.params[k] {
             Seen::Value(v) => Some(v),
@@ -325,10 +375,10 @@ impl ReplayAccumulator {
         if self.days.is_empty() {
             return Ok(None);
         }
-        let vals: Option<Vec<f64>> = (0..8).map(|k| self.param(k)).collect();
+        let vals: Option<Vec<f64>> = (2..8).map(|k| self.param(k)).collect();
         let Some(p) = vals else { return Ok(None) };
-        let [rp, s, lead, review, moq, case_pack, backorders, warmup] = p[..] else {
-            unreachable!("eight parameters")
+        let [lead, review, moq, case_pack, backorders, warmup] = p[..] else {
+            unreachable!("six parameters")
         };
         let periods = |name: &'static str, v: f64, min: f64| -> Result<usize> {
             if v.is_finite() && v.round() >= min && v <= MAX_PERIODS {
@@ -411,7 +461,13 @@ impl ReplayAccumulator {
                 demand[t] = q;
             }
         }
-        let (rp, s) = ([rp], [s]);
+        let Some(rp) = per_period("reorder_point", &self.days, &self.reorder_point, first, n)?
+        else {
+            return Ok(None);
+        };
+        let Some(s) = per_period("order_up_to", &self.days, &self.order_up_to, first, n)? else {
+            return Ok(None);
+        };
         let leads = [lead];
         let config = ReplayConfig {
             policy: ReplayPolicy::OrderUpTo {
@@ -428,6 +484,14 @@ impl ReplayAccumulator {
         };
         let r = replay(&demand, &config).map_err(|e| model_error(NAME, e))?;
         Ok(Some((r, censored)))
+    }
+}
+
+/// A per-row level: NaN for NULL.
+fn level(v: Seen) -> f64 {
+    match v {
+        Seen::Value(x) => x,
+        _ => f64::NAN,
     }
 }
 
@@ -473,7 +537,25 @@ impl Accumulator for ReplayAccumulator {
                     Some(a) if a.is_null(i) => Seen::Null,
                     Some(a) => Seen::Value(a.as_primitive::<Float64Type>().value(i)),
                 };
-                self.see(k, v)?;
+                match (k, v) {
+                    (0 | 1, Seen::Value(x)) if x.is_nan() => {
+                        return Err(model_error(
+                            NAME,
+                            InventoryError::OutOfRange {
+                                name: if k == 0 {
+                                    "reorder point"
+                                } else {
+                                    "order-up-to level"
+                                },
+                                range: "a finite number",
+                                value: x,
+                            },
+                        ));
+                    }
+                    (0, v) => self.reorder_point.push(level(v)),
+                    (1, v) => self.order_up_to.push(level(v)),
+                    (k, v) => self.see(k, v)?,
+                }
             }
         }
         Ok(())
@@ -507,7 +589,11 @@ impl Accumulator for ReplayAccumulator {
 
     fn size(&self) -> usize {
         std::mem::size_of_val(self)
-            + (self.days.capacity() + self.demand.capacity()) * std::mem::size_of::<f64>()
+            + (self.days.capacity()
+                + self.demand.capacity()
+                + self.reorder_point.capacity()
+                + self.order_up_to.capacity())
+                * std::mem::size_of::<f64>()
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
@@ -521,9 +607,14 @@ impl Accumulator for ReplayAccumulator {
                 None,
             )))
         };
-        let mut state = vec![list(&self.days), list(&self.demand)];
+        let mut state = vec![
+            list(&self.days),
+            list(&self.demand),
+            list(&self.reorder_point),
+            list(&self.order_up_to),
+        ];
         // Nothing seen and NULL both travel as NULL: the group then has no value either way.
-        state.extend(self.params.iter().map(|p| match p {
+        state.extend(self.params[LEVELS - 2..].iter().map(|p| match p {
             Seen::Value(v) => ScalarValue::Float64(Some(*v)),
             _ => ScalarValue::Float64(None),
         }));
@@ -550,7 +641,11 @@ impl Accumulator for ReplayAccumulator {
                     .values()
                     .iter(),
             );
-            for k in 0..8 {
+            for (k, target) in [(2, &mut self.reorder_point), (3, &mut self.order_up_to)] {
+                let l = states[k].as_list::<i32>();
+                target.extend(l.value(row).as_primitive::<Float64Type>().values().iter());
+            }
+            for k in LEVELS - 2..8 {
                 let a = states[2 + k].as_primitive::<Float64Type>();
                 let v = if a.is_null(row) {
                     Seen::Null
@@ -607,6 +702,37 @@ mod tests {
         assert_eq!(whole.evaluate().unwrap(), merged.evaluate().unwrap());
     }
 
+    /// A level that changes on day 2 (NULL rows keep the level): (R = 1), lead time 0,
+    /// S = 4 then 10, demand 3 every day, start with 4 on hand.
+    /// t0: no order (position 4), serve 3 → 1; t1: order 3 → 4, serve 3 → 1;
+    /// t2: S = 10, order 9 → 10, serve 3 → 7; t3: order 3 → 10, serve 3 → 7.
+    #[test]
+    fn levels_may_change_per_period() {
+        let p = [f64::NAN, f64::NAN, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0];
+        let mut b = batch(
+            &[0, 1, 2, 3],
+            &[Some(3.0), Some(3.0), Some(3.0), Some(3.0)],
+            p,
+        );
+        let levels: ArrayRef =
+            Arc::new(Float64Array::from(vec![Some(4.0), None, Some(10.0), None]));
+        b[2] = levels.clone();
+        b[3] = levels;
+        let mut acc = ReplayAccumulator::default();
+        acc.update_batch(&b).unwrap();
+        let (r, _) = acc.run().unwrap().unwrap();
+        assert_eq!((r.orders, r.units_ordered), (3, 15.0));
+        assert_eq!(r.average_on_hand, (1.0 + 1.0 + 7.0 + 7.0) / 4.0);
+        // every level NULL: NULL result
+        let mut b = batch(&[0, 1], &[Some(1.0), Some(1.0)], p);
+        let nulls: ArrayRef = Arc::new(Float64Array::from(vec![None::<f64>, None]));
+        b[2] = nulls.clone();
+        b[3] = nulls;
+        let mut acc = ReplayAccumulator::default();
+        acc.update_batch(&b).unwrap();
+        assert!(acc.evaluate().unwrap().is_null());
+    }
+
     #[test]
     fn censored_and_missing_days() {
         let p = [10.0, 10.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
@@ -627,11 +753,21 @@ mod tests {
     fn errors_name_the_problem() {
         let mut acc = ReplayAccumulator::default();
         let mut b = batch(&[0, 1], &[Some(1.0), Some(1.0)], [5.0; 8]);
-        b[3] = Arc::new(Float64Array::from(vec![5.0, 6.0]));
+        b[4] = Arc::new(Float64Array::from(vec![5.0, 6.0]));
         let e = acc.update_batch(&b).unwrap_err();
         assert_eq!(
             SqlError::find_in(&e).unwrap().message,
-            "policy_replay: order_up_to must be the same on every row of a group, got 5 and 6"
+            "policy_replay: lead_time must be the same on every row of a group, got 5 and 6"
+        );
+        // two levels for one period
+        let mut acc = ReplayAccumulator::default();
+        let mut b = batch(&[3, 3], &[Some(1.0), Some(1.0)], [5.0; 8]);
+        b[3] = Arc::new(Float64Array::from(vec![5.0, 6.0]));
+        acc.update_batch(&b).unwrap();
+        let e = acc.evaluate().unwrap_err();
+        assert_eq!(
+            SqlError::find_in(&e).unwrap().message,
+            "policy_replay: order_up_to must be the same on every row of a period, got 5 and 6 in period 0"
         );
         let mut acc = ReplayAccumulator::default();
         acc.update_batch(&batch(
