@@ -26,6 +26,7 @@ pub mod session;
 pub mod sqlstate;
 pub mod statement;
 pub mod stream;
+pub mod text_encode;
 pub mod tls;
 
 use std::collections::HashMap;

@@ -1,7 +1,8 @@
 //! Streaming a DataFusion result to the client, batch by batch.
 //!
-//! Rows are encoded from each RecordBatch as it arrives and fed to the connection's write
-//! buffer, which flushes every few KiB; nothing collects the result. Between batches the stream
+//! Rows are encoded from each RecordBatch as it arrives (text columns by `text_encode`, the rest
+//! by arrow-pg) and fed to the connection's write buffer, which flushes every few KiB; nothing
+//! collects the result. Between batches the stream
 //! checks the query's cancellation token (CancelRequest, shutdown) and its statement-timeout
 //! deadline; dropping the stream drops DataFusion's execution tasks.
 use std::fmt::Debug;
@@ -14,13 +15,14 @@ use datafusion::execution::SendableRecordBatchStream;
 use futures::{Sink, SinkExt, StreamExt};
 use pgwire::api::Type;
 use pgwire::api::portal::Format;
-use pgwire::api::results::{DataRowEncoder, FieldInfo};
+use pgwire::api::results::FieldInfo;
 use pgwire::error::PgWireError;
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::types::format::FormatOptions;
 use tokio_util::sync::CancellationToken;
 
 use super::sqlstate::{self, PgError};
+use super::text_encode::RowEncoder;
 
 /// Cancellation and deadline of the statement being run.
 #[derive(Clone, Debug)]
@@ -117,7 +119,7 @@ pub struct RowStream {
     rx: tokio::sync::mpsc::Receiver<datafusion::error::Result<RecordBatch>>,
     _task: AbortOnDrop,
     current: Option<(RecordBatch, usize)>,
-    encoder: DataRowEncoder,
+    encoder: RowEncoder,
     done: bool,
     /// Rows sent so far over all fetches.
     pub rows_total: usize,
@@ -209,7 +211,7 @@ impl RowStream {
             rx,
             _task: AbortOnDrop(task),
             current: None,
-            encoder: DataRowEncoder::new(Arc::new(vec![])),
+            encoder: RowEncoder::new(),
             done: false,
             rows_total: 0,
             bytes_total: 0,
@@ -233,7 +235,7 @@ impl RowStream {
             rx,
             _task: AbortOnDrop(task),
             current: None,
-            encoder: DataRowEncoder::new(Arc::new(vec![])),
+            encoder: RowEncoder::new(),
             done: false,
             rows_total: 0,
             bytes_total: 0,
@@ -275,18 +277,12 @@ impl RowStream {
                         batch.num_rows()
                     };
                     let schema = batch.schema();
+                    let planned = RowEncoder::plan(batch, fields);
                     for row in *idx..end {
-                        for (col, pg_field) in fields.iter().enumerate() {
-                            arrow_pg::encoder::encode_value(
-                                &mut self.encoder,
-                                batch.column(col),
-                                row,
-                                schema.field(col),
-                                pg_field,
-                            )
+                        let data_row = self
+                            .encoder
+                            .encode_row(&planned, batch, &schema, fields, row)
                             .map_err(sqlstate::from_pgwire)?;
-                        }
-                        let data_row = self.encoder.take_row();
                         self.bytes_total += data_row.data.len() + 7;
                         let mut fed =
                             std::pin::pin!(client.feed(PgWireBackendMessage::DataRow(data_row)));
