@@ -1,7 +1,9 @@
 //! Bounded load over real sockets: the wire server on 127.0.0.1 with the demo dataset, the
 //! built-in views and the demo grants; 64 tokio-postgres connections each run a mix of point
-//! lookups on tables and recommendation views, a forecast of one series, and errors on purpose
-//! (each with its expected SQLSTATE). The property: 0 unexpected errors, every connection
+//! lookups on `daily_sales`, on the `series_profile` view and on the replenishment
+//! recommendations (`replenishment_recommendations_latest`, after the planner's one
+//! `CALL refresh_recommendations`), a forecast of one series, and errors on purpose (each with
+//! its expected SQLSTATE). The property: 0 unexpected errors, every connection
 //! finishes, the server's RSS stays bounded. Latency percentiles are printed (not asserted:
 //! benchmarks are not tests).
 //!
@@ -103,9 +105,12 @@ async fn load_64_connections_mixed_queries() {
         );
         port
     } else {
+        // A copy of the dataset: the recommendation run below writes under the data folder.
+        let data = tempfile::tempdir().unwrap();
+        copy_dir(&common::demo_dir(), data.path());
         let engine = Engine::open(EngineConfig {
             catalogs: vec![CatalogSource::demo()],
-            data_dir: Some(common::demo_dir()),
+            data_dir: Some(data.path().to_path_buf()),
             views: ViewSource::BuiltIn,
             target_partitions: Some(2),
             access: aisle::governance::access::AccessPolicy::demo(),
@@ -114,12 +119,25 @@ async fn load_64_connections_mixed_queries() {
         .await
         .expect("open the demo engine");
         let (users, _) = server::demo_users(Some("load-secret"));
+        // Governance as `aisle serve` opens it (audit log, recommendation runs, decisions under
+        // the data folder), so that `CALL refresh_recommendations` and `*_latest` work.
+        let state_dir = aisle::governance::service::default_state_dir(Some(data.path()));
+        let gov_cfg = aisle::governance::service::GovernanceConfig::from_toml(
+            None,
+            &state_dir,
+            std::path::Path::new("."),
+        )
+        .expect("governance config");
+        let governance = aisle::governance::service::Governance::open(gov_cfg, &engine)
+            .await
+            .expect("open governance");
         let s = server::bind(
             engine,
             ServerConfig {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 users,
                 max_connections: conns + 8,
+                governance: Some(governance),
                 ..Default::default()
             },
             CancellationToken::new(),
@@ -127,7 +145,7 @@ async fn load_64_connections_mixed_queries() {
         .await
         .expect("bind");
         let port = s.addr.port();
-        srv = Some(s);
+        srv = Some((s, data));
         port
     };
     let server_pid = child_guard.as_ref().map(|c| c.0.id());
@@ -183,18 +201,34 @@ async fn load_64_connections_mixed_queries() {
         !view_sql.is_empty(),
         "no recommendation view answered a point lookup"
     );
+    // The recommendation views proper (`*_recommendations`) forecast every series per query;
+    // planners and ERP jobs read them from a recommendation run (`<view>_latest`). The planner
+    // makes one run of `replenishment_recommendations` (timed), then the mix looks rows up in it.
+    let t0 = Instant::now();
+    c.simple_query("CALL refresh_recommendations('replenishment_recommendations')")
+        .await
+        .expect("the planner refreshes the replenishment recommendations");
+    eprintln!(
+        "recommendation run (replenishment_recommendations): {:?}",
+        t0.elapsed()
+    );
+    let rec_sql = "SELECT recommendation_id, action, recommended_qty, reason \
+                   FROM replenishment_recommendations_latest WHERE sku_id = $1 AND store_id = $2";
     drop(c);
 
     let keys = Arc::new(keys);
     let view_sql = Arc::new(view_sql);
     let base_rss = rss_kib(server_pid);
     let peak = Arc::new(AtomicU64::new(base_rss));
+    let low = Arc::new(AtomicU64::new(base_rss));
     let stop = CancellationToken::new();
     let sampler = {
-        let (peak, stop) = (peak.clone(), stop.clone());
+        let (peak, low, stop) = (peak.clone(), low.clone(), stop.clone());
         tokio::spawn(async move {
             while !stop.is_cancelled() {
-                peak.fetch_max(rss_kib(server_pid), Ordering::Relaxed);
+                let now = rss_kib(server_pid);
+                peak.fetch_max(now, Ordering::Relaxed);
+                low.fetch_min(now, Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         })
@@ -225,10 +259,15 @@ async fn load_64_connections_mixed_queries() {
                         .await,
                         Expect::Rows,
                     ),
-                    7..=11 => {
+                    7..=8 => {
                         let sql = &view_sql[qi % view_sql.len()];
                         ("view", c.query(sql.as_str(), &[&k.0, &k.1]).await, Expect::Rows)
                     }
+                    9..=11 => (
+                        "recommendation",
+                        c.query(rec_sql, &[&k.0, &k.1]).await,
+                        Expect::Rows,
+                    ),
                     12..=14 => (
                         "forecast",
                         c.query(
@@ -270,7 +309,7 @@ async fn load_64_connections_mixed_queries() {
                         Expect::Code("42501"),
                     ),
                 };
-                lat.push(t0.elapsed());
+                lat.push((what, t0.elapsed()));
                 match (&res, &expect) {
                     (Ok(rows), Expect::Rows) if !rows.is_empty() => {}
                     (Err(e), Expect::Code(want))
@@ -294,12 +333,28 @@ async fn load_64_connections_mixed_queries() {
     let wall = t_all.elapsed();
     stop.cancel();
     sampler.await.unwrap();
+    // Per kind of query: count, p50, p99 (where the time goes).
+    let mut kinds: std::collections::BTreeMap<&str, Vec<Duration>> = Default::default();
+    for (what, d) in &lat {
+        kinds.entry(*what).or_default().push(*d);
+    }
+    for (what, mut v) in kinds {
+        v.sort();
+        let p = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+        eprintln!(
+            "  {what:>14}: {:>6} queries, p50 {:?}, p99 {:?}",
+            v.len(),
+            p(0.5),
+            p(0.99)
+        );
+    }
+    let mut lat: Vec<Duration> = lat.into_iter().map(|(_, d)| d).collect();
     lat.sort();
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
     let peak_mib = peak.load(Ordering::Relaxed) / 1024;
     eprintln!(
         "load ({}): {conns} connections x {per_conn} queries = {} in {wall:?} ({:.0} q/s); \
-         p50 {:?} p90 {:?} p99 {:?} max {:?}; RSS base {} MiB, peak {peak_mib} MiB; \
+         p50 {:?} p90 {:?} p99 {:?} max {:?}; RSS base {} MiB, min {} MiB, peak {peak_mib} MiB; \
          unexpected {}",
         external.as_deref().unwrap_or("in-process server"),
         lat.len(),
@@ -309,6 +364,7 @@ async fn load_64_connections_mixed_queries() {
         pct(0.99),
         lat[lat.len() - 1],
         base_rss / 1024,
+        low.load(Ordering::Relaxed) / 1024,
         unexpected.len()
     );
     assert_eq!(lat.len(), conns * per_conn);
@@ -325,7 +381,7 @@ async fn load_64_connections_mixed_queries() {
         "RSS grew from {} MiB to {peak_mib} MiB",
         base_rss / 1024
     );
-    if let Some(srv) = srv {
+    if let Some((srv, _data)) = srv {
         srv.stop().await.unwrap();
     }
     drop(child_guard);

@@ -400,3 +400,331 @@ fn protocol_fuzz_baseline_is_well_formed() {
         srv.stop().await.unwrap();
     });
 }
+
+/// Read backend messages until the server closes the socket (at most 10 s). Returns the
+/// messages as (tag, body) and whether the server closed the connection.
+async fn read_until_close(s: &mut tokio::net::TcpStream) -> (Vec<(u8, Vec<u8>)>, bool) {
+    let mut raw = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut closed = false;
+    while Instant::now() < deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                closed = true;
+                break;
+            }
+            Ok(Ok(n)) => raw.extend_from_slice(&buf[..n]),
+            Err(_) => break,
+        }
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    while raw.len() >= at + 5 {
+        let len = i32::from_be_bytes(raw[at + 1..at + 5].try_into().unwrap()) as usize;
+        if len < 4 || raw.len() < at + 1 + len {
+            break;
+        }
+        out.push((raw[at], raw[at + 5..at + 1 + len].to_vec()));
+        at += 1 + len;
+    }
+    (out, closed)
+}
+
+/// The SQLSTATE ('C' field) and message ('M' field) of each ErrorResponse.
+fn errors(msgs: &[(u8, Vec<u8>)]) -> Vec<(String, String)> {
+    msgs.iter()
+        .filter(|(t, _)| *t == b'E')
+        .map(|(_, body)| {
+            let (mut code, mut text) = (String::new(), String::new());
+            for field in body.split(|b| *b == 0) {
+                if let Some((&k, v)) = field.split_first() {
+                    match k {
+                        b'C' => code = String::from_utf8_lossy(v).into_owned(),
+                        b'M' => text = String::from_utf8_lossy(v).into_owned(),
+                        _ => {}
+                    }
+                }
+            }
+            (code, text)
+        })
+        .collect()
+}
+
+/// A Bind body: portal, statement, then the given raw tail (counts and values).
+fn bind_body(tail: &[u8]) -> Vec<u8> {
+    let mut b = cstr("");
+    b.extend(cstr(""));
+    b.extend_from_slice(tail);
+    b
+}
+
+/// Messages whose counts or fields run past their own end. pgwire 0.41.1 panicked on several
+/// of them (`Bind::decode` reading format codes past the end: the cargo-fuzz reproducer in
+/// fuzz/crashes/); the patched pgwire (vendor/pgwire/AISLE-PATCH.md) answers each with a FATAL
+/// 08P01 and closes that connection, and the server keeps serving everyone else.
+#[test]
+fn truncated_messages_are_protocol_violations_and_the_server_keeps_serving() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let srv = start().await;
+        // A session that stays open through all of it and must still answer at the end.
+        let conn = format!(
+            "host=127.0.0.1 port={} user=admin password=fuzz-secret dbname=aisle",
+            srv.addr.port()
+        );
+        let (other, h) = tokio_postgres::connect(&conn, NoTls).await.unwrap();
+        tokio::spawn(h);
+        other.simple_query("SELECT 1").await.unwrap();
+
+        let parse_ok = msg(
+            b'P',
+            &[cstr(""), cstr("SELECT $1::text IS NULL"), vec![0, 0]].concat(),
+        );
+        // The cargo-fuzz reproducer: byte 0 = flags (bit 0: a valid startup goes first; bit 1:
+        // Sync + Terminate follow), then the bytes (a valid Parse, then a 16-byte Bind that
+        // announces 511 parameter format codes).
+        let repro = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fuzz/crashes/protocol-bind-decode-panic"),
+        )
+        .expect("the reproducer is in the repository");
+        assert_eq!(repro[0] & 3, 3, "reproducer flags changed");
+        let mut repro_bytes = repro[1..].to_vec();
+        repro_bytes.extend(msg(b'S', &[]));
+        repro_bytes.extend(msg(b'X', &[]));
+
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "fuzz reproducer (Bind: 511 format codes in 16 bytes)",
+                repro_bytes,
+            ),
+            (
+                "Bind: 511 parameter format codes, 1 sent",
+                [parse_ok.clone(), msg(b'B', &bind_body(&[0x01, 0xff, 0, 1]))].concat(),
+            ),
+            (
+                "Bind: 3 parameters announced, none sent",
+                [parse_ok.clone(), msg(b'B', &bind_body(&[0, 0, 0, 3]))].concat(),
+            ),
+            (
+                "Bind: a parameter of 1000 bytes, 3 sent",
+                [
+                    parse_ok.clone(),
+                    msg(
+                        b'B',
+                        &bind_body(&[0, 0, 0, 1, 0, 0, 0x03, 0xe8, b'a', b'b', b'c']),
+                    ),
+                ]
+                .concat(),
+            ),
+            (
+                "Bind: 40 result format codes, none sent",
+                [
+                    parse_ok.clone(),
+                    msg(b'B', &bind_body(&[0, 0, 0, 0, 0, 40])),
+                ]
+                .concat(),
+            ),
+            (
+                "Bind: ends after the statement name",
+                [parse_ok.clone(), msg(b'B', &bind_body(&[]))].concat(),
+            ),
+            (
+                "Parse: 5 parameter types announced, 1 sent",
+                msg(
+                    b'P',
+                    &[cstr(""), cstr("SELECT $1"), vec![0, 5, 0, 0, 0, 23]].concat(),
+                ),
+            ),
+            (
+                "Parse: no parameter type count",
+                msg(b'P', &[cstr(""), cstr("SELECT 1")].concat()),
+            ),
+            (
+                "Execute: a 2-byte row limit",
+                [
+                    parse_ok.clone(),
+                    msg(
+                        b'B',
+                        &bind_body(&[0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0, 0]),
+                    ),
+                    msg(b'E', &[cstr(""), vec![0, 0]].concat()),
+                ]
+                .concat(),
+            ),
+            ("Execute: no row limit", msg(b'E', &[])),
+            ("Describe: empty", msg(b'D', &[])),
+            ("Close: empty", msg(b'C', &[])),
+            ("Query: length 2 (below 4)", vec![b'Q', 0, 0, 0, 2, b'x', 0]),
+        ];
+        for (what, tail) in cases {
+            let mut s = tokio::net::TcpStream::connect(srv.addr).await.unwrap();
+            let mut bytes = startup(196608, &[("user", "admin"), ("database", "aisle")]);
+            bytes.extend(tail);
+            s.write_all(&bytes).await.unwrap();
+            let (msgs, closed) = read_until_close(&mut s).await;
+            let errs = errors(&msgs);
+            assert!(
+                errs.iter().any(|(c, _)| c == "08P01"),
+                "{what}: expected a 08P01 ErrorResponse, got {errs:?} (messages {:?})",
+                msgs.iter().map(|m| m.0 as char).collect::<String>()
+            );
+            assert!(closed, "{what}: the server kept the connection open");
+            eprintln!("{what}: {:?}", errs.last().unwrap());
+        }
+
+        // Well-framed Binds whose format-code counts do not match: pgwire 0.41.1 indexed past
+        // its format list (a panic in the connection task). Now: too few parameter formats is
+        // an ERROR 08P01 and the session goes on after Sync; too few result formats sends the
+        // remaining columns as text.
+        let parse3 = msg(
+            b'P',
+            &[cstr(""), cstr("SELECT 1 AS a, 2 AS b, 3 AS c"), vec![0, 0]].concat(),
+        );
+        let three_params = [
+            vec![0, 2, 0, 0, 0, 0], // 2 parameter formats (text, text)
+            vec![0, 3],             // 3 parameters, each NULL
+            (-1i32).to_be_bytes().to_vec(),
+            (-1i32).to_be_bytes().to_vec(),
+            (-1i32).to_be_bytes().to_vec(),
+            vec![0, 0], // no result formats
+        ]
+        .concat();
+        let two_result_formats = [vec![0, 0, 0, 0], vec![0, 2, 0, 0, 0, 0]].concat();
+        for (what, tail, want_error) in [
+            (
+                "Bind: 2 parameter formats for 3 parameters",
+                [
+                    msg(
+                        b'P',
+                        &[
+                            cstr(""),
+                            cstr("SELECT $1, $2, $3"),
+                            // 3 parameter types: text
+                            vec![0, 3, 0, 0, 0, 25, 0, 0, 0, 25, 0, 0, 0, 25],
+                        ]
+                        .concat(),
+                    ),
+                    msg(b'B', &bind_body(&three_params)),
+                ]
+                .concat(),
+                true,
+            ),
+            (
+                "Bind: 2 result formats for 3 columns",
+                [
+                    parse3.clone(),
+                    msg(b'B', &bind_body(&two_result_formats)),
+                    msg(b'E', &[cstr(""), vec![0, 0, 0, 0]].concat()),
+                ]
+                .concat(),
+                false,
+            ),
+        ] {
+            let mut s = tokio::net::TcpStream::connect(srv.addr).await.unwrap();
+            let mut bytes = startup(196608, &[("user", "admin"), ("database", "aisle")]);
+            bytes.extend(tail);
+            bytes.extend(msg(b'S', &[]));
+            bytes.extend(msg(b'Q', &cstr("SELECT 42")));
+            bytes.extend(msg(b'X', &[]));
+            s.write_all(&bytes).await.unwrap();
+            let (msgs, closed) = read_until_close(&mut s).await;
+            let errs = errors(&msgs);
+            let tags: String = msgs.iter().map(|m| m.0 as char).collect();
+            if want_error {
+                assert_eq!(errs.len(), 1, "{what}: {errs:?} ({tags})");
+                assert_eq!(errs[0].0, "08P01", "{what}: {errs:?}");
+                eprintln!("{what}: {:?}", errs[0]);
+            } else {
+                assert!(errs.is_empty(), "{what}: {errs:?} ({tags})");
+                let row = msgs
+                    .iter()
+                    .find(|(t, _)| *t == b'D')
+                    .unwrap_or_else(|| panic!("{what}: no row ({tags})"));
+                // 3 columns, each 1 byte of text: "1", "2", "3"
+                assert_eq!(
+                    row.1,
+                    [
+                        &[0u8, 3][..],
+                        &[0, 0, 0, 1, b'1'],
+                        &[0, 0, 0, 1, b'2'],
+                        &[0, 0, 0, 1, b'3']
+                    ]
+                    .concat(),
+                    "{what}"
+                );
+            }
+            // The session carried on: the simple query after Sync answered 42.
+            let answered = msgs
+                .iter()
+                .any(|(t, b)| *t == b'D' && b.as_slice() == [0, 1, 0, 0, 0, 2, b'4', b'2']);
+            assert!(answered, "{what}: the session did not go on ({tags})");
+            assert!(closed, "{what}: Terminate did not close the connection");
+        }
+
+        // The startup phase: SASLInitialResponse with a lying data length, on a server that
+        // asks for SCRAM.
+        let scram = server::bind(
+            Engine::open(EngineConfig::default()).await.unwrap(),
+            ServerConfig {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                users: vec![UserEntry {
+                    name: "admin".into(),
+                    scram_verifier: server::scram_verifier("fuzz-secret"),
+                    roles: vec!["admin".into()],
+                }],
+                shutdown_grace_secs: 1,
+                ..Default::default()
+            },
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        for (what, len) in [
+            ("data length -5", -5i32),
+            ("data length 1000, 3 sent", 1000),
+        ] {
+            let mut s = tokio::net::TcpStream::connect(scram.addr).await.unwrap();
+            let mut bytes = startup(196608, &[("user", "admin"), ("database", "aisle")]);
+            let mut body = cstr("SCRAM-SHA-256");
+            body.extend(len.to_be_bytes());
+            body.extend(b"n,,");
+            bytes.extend(msg(b'p', &body));
+            s.write_all(&bytes).await.unwrap();
+            let (msgs, closed) = read_until_close(&mut s).await;
+            let errs = errors(&msgs);
+            assert!(
+                errs.iter().any(|(c, _)| c == "08P01"),
+                "SASLInitialResponse {what}: expected 08P01, got {errs:?}"
+            );
+            assert!(closed, "SASLInitialResponse {what}: connection left open");
+        }
+        scram.stop().await.unwrap();
+
+        // Everyone else is still served: the session opened before, and a new one.
+        let v: i64 = other
+            .query_one("SELECT count(*) FROM range(1000)", &[])
+            .await
+            .expect("the long-lived session still answers")
+            .get(0);
+        assert_eq!(v, 1000);
+        healthy(&srv).await.expect("a new session is served");
+        drop(other);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while srv.metrics.connections_active.get() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "{} sessions still open after the bad clients left",
+                srv.metrics.connections_active.get()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        srv.stop().await.unwrap();
+    });
+}
