@@ -32,7 +32,10 @@ fn load(path: &str) -> Vec<Vec<f64>> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let path = &args[1];
-    let limit: usize = args.get(2).map(|s| s.parse().unwrap()).unwrap_or(usize::MAX);
+    let limit: usize = args
+        .get(2)
+        .map(|s| s.parse().unwrap())
+        .unwrap_or(usize::MAX);
     let opts_s = args.get(3).cloned().unwrap_or_default();
     let out_path = args.get(4).cloned();
     let mut opts = forecast::ForecastOptions::default();
@@ -55,17 +58,36 @@ fn main() {
         let f = forecast::forecast(train, h, &levels, &opts, &[]).unwrap();
         *models.entry(f.model.clone()).or_default() += 1;
         let m = 7;
-        let scale: f64 = train[m..].iter().zip(&train[..n - h - m]).map(|(a, b)| (a - b).abs()).sum::<f64>()
+        let scale: f64 = train[m..]
+            .iter()
+            .zip(&train[..n - h - m])
+            .map(|(a, b)| (a - b).abs())
+            .sum::<f64>()
             / (n - h - m) as f64;
-        let mae: f64 = test.iter().zip(&f.mean).map(|(a, b)| (a - b).abs()).sum::<f64>() / h as f64;
+        let mae: f64 = test
+            .iter()
+            .zip(&f.mean)
+            .map(|(a, b)| (a - b).abs())
+            .sum::<f64>()
+            / h as f64;
         if scale > 0.0 && scale.is_finite() {
             mase_sum += mae / scale;
             mase_n += 1;
         }
-        lines.push(format!("{i}\t{}\t{:.6}\t{:.6}", f.model, f.mean[0], f.fit.aicc.unwrap_or(f64::NAN)));
+        lines.push(format!(
+            "{i}\t{}\t{:.6}\t{:.6}",
+            f.model,
+            f.mean[0],
+            f.fit.aicc.unwrap_or(f64::NAN)
+        ));
     }
     let el = t0.elapsed().as_secs_f64();
-    println!("series {} time {:.3}s mase {:.6}", lines.len(), el, mase_sum / mase_n as f64);
+    println!(
+        "series {} time {:.3}s mase {:.6}",
+        lines.len(),
+        el,
+        mase_sum / mase_n as f64
+    );
     for (k, v) in &models {
         println!("  {k}: {v}");
     }
