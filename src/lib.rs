@@ -14,6 +14,7 @@ pub mod error;
 pub mod governance;
 pub mod models;
 pub mod output;
+pub mod refresh_session;
 pub mod server;
 pub mod udfs;
 pub mod views;

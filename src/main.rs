@@ -322,7 +322,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 )?;
                 let runs = aisle::governance::runs::Runs::open(gov.runs.clone(), &engine).await?;
                 let m = runs
-                    .refresh(&engine.new_session(), &a.user, &a.views)
+                    .refresh(&engine, &a.user, &a.views)
                     .await
                     .map_err(|e| anyhow::anyhow!("refresh failed: {e}"))?;
                 println!(

@@ -76,6 +76,12 @@ fn required(with_segments: bool) -> Vec<&'static str> {
     r
 }
 
+/// Relations monitoring reads (with segments), so a refresh can compute what it shares with the
+/// recommendation views once.
+pub fn inputs() -> Vec<&'static str> {
+    required(true)
+}
+
 /// Is monitoring possible in this catalog (and with segments)?
 pub fn available(ctx: &SessionContext) -> Option<bool> {
     let has = |n: &str| ctx.table_exist(n).unwrap_or(false);

@@ -358,9 +358,12 @@ impl Runs {
     }
 
     /// Snapshot the recommendation views (all, or those named) into a new run.
+    ///
+    /// The views are computed in a session of their own (`refresh_session`) in which every view
+    /// they share — the forecast, the inventory position — is computed once for the whole run.
     pub async fn refresh(
         &self,
-        ctx: &SessionContext,
+        engine: &Engine,
         who: &str,
         only: &[String],
     ) -> DfResult<RunManifest> {
@@ -392,6 +395,18 @@ impl Runs {
             );
         }
         let _guard = self.refresh_lock.lock().await;
+        // Inputs (files and versions) are read off the views' plans over the real catalog; the
+        // rows come from the run's session.
+        let plan_ctx = engine.new_session();
+        let mut roots: Vec<String> = selected.iter().map(|v| v.0.clone()).collect();
+        if monitoring::available(&plan_ctx).is_some() {
+            roots.extend(monitoring::inputs().iter().map(|s| s.to_string()));
+        }
+        let (run_ctx, materialised) = crate::refresh_session::refresh_session(engine, &roots)
+            .await
+            .map_err(|e| datafusion::error::DataFusionError::External(e.into()))?;
+        tracing::info!(?materialised, "refresh: shared views computed once for the run");
+        let ctx = &run_ctx;
         let mut run_id = chrono::Utc::now().format("%Y%m%dT%H%M%S%6fZ").to_string();
         if let Some(last) = self.run_ids().await?.last() {
             if &run_id <= last {
@@ -401,10 +416,10 @@ impl Runs {
         let mut views = Vec::new();
         let mut inputs: BTreeMap<String, InputFile> = BTreeMap::new();
         for (name, sql) in selected {
+            let plan = plan_ctx.table(name.as_str()).await?.into_optimized_plan()?;
             let df = ctx.table(name.as_str()).await?;
-            let plan = df.clone().into_optimized_plan()?;
             for table in scanned_tables(&plan) {
-                for f in table_files(ctx, &table).await? {
+                for f in table_files(&plan_ctx, &table).await? {
                     inputs.insert(format!("{}\u{0}{}", f.table, f.path), f);
                 }
             }
@@ -463,6 +478,8 @@ impl Runs {
         for v in &views {
             parameters.insert(format!("view_sql_sha256.{}", v.view), v.sql_sha256.clone());
         }
+        // Views computed once for the whole run and read from there by the snapshotted views.
+        parameters.insert("computed_once".into(), materialised.join(","));
         let mut model_version = BTreeMap::new();
         model_version.insert("aisle".into(), env!("CARGO_PKG_VERSION").to_string());
         model_version.insert(
@@ -837,7 +854,7 @@ impl TableProvider for RunsTable {
 /// `CALL refresh_recommendations(['view', ...])` from a server session.
 pub async fn refresh_from_sql(
     runs: &Runs,
-    ctx: &SessionContext,
+    engine: &Engine,
     caller: &Caller,
     only: &[String],
 ) -> DfResult<RunManifest> {
@@ -846,5 +863,5 @@ pub async fn refresh_from_sql(
         &["admin", "planner", "approver"],
         "refresh recommendations",
     )?;
-    runs.refresh(ctx, &caller.user, only).await
+    runs.refresh(engine, &caller.user, only).await
 }

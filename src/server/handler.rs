@@ -716,8 +716,8 @@ impl Conn {
                 let caller = session_caller(session);
                 // A run snapshots the views as the engine defines them, whatever the caller's
                 // grants (the role check is refresh's own).
-                let full = self.server.engine.new_session();
-                let m = crate::governance::runs::refresh_from_sql(&gov.runs, &full, &caller, only)
+                let engine = &self.server.engine;
+                let m = crate::governance::runs::refresh_from_sql(&gov.runs, engine, &caller, only)
                     .await
                     .map_err(|e| sqlstate::classify(&e))?;
                 let rows = m
