@@ -6,7 +6,7 @@
 -- achieved_cycle_service_level = replenishment cycles without a lost sale / all cycles, every cycle
 -- of every series of the class counted once (cycles pooled); achieved_demand_weighted = the
 -- series' own achieved levels weighted by their demand; fill_rate = units served from the shelf /
--- demand; average_on_hand = mean stock per series and day (units), days_of_cover = stock held /
+-- demand, over the series with replenishment cycles (as the achieved levels); average_on_hand = mean stock per series and day (units), days_of_cover = stock held /
 -- daily demand; stockout_days = days with a lost sale, lost_units; within_2_points = the pooled
 -- achieved level within 2 points of the target either way; reason in plain words.
 CREATE VIEW policy_simulation_summary AS
@@ -21,7 +21,7 @@ WITH s AS (
            CAST(sum(cycles_without_stockout) AS DOUBLE) / sum(cycles) AS achieved_cycle_service_level,
            sum(achieved_cycle_service_level * demand) FILTER (WHERE cycles > 0)
                / sum(demand) FILTER (WHERE cycles > 0) AS achieved_demand_weighted,
-           sum(served) / sum(demand) AS fill_rate,
+           sum(served) FILTER (WHERE cycles > 0) / sum(demand) FILTER (WHERE cycles > 0) AS fill_rate,
            avg(average_on_hand) AS average_on_hand,
            sum(average_on_hand * days) / sum(demand) AS days_of_cover,
            sum(stockout_days) AS stockout_days,
