@@ -405,7 +405,10 @@ impl Runs {
         let (run_ctx, materialised) = crate::refresh_session::refresh_session(engine, &roots)
             .await
             .map_err(|e| datafusion::error::DataFusionError::External(e.into()))?;
-        tracing::info!(?materialised, "refresh: shared views computed once for the run");
+        tracing::info!(
+            ?materialised,
+            "refresh: shared views computed once for the run"
+        );
         let ctx = &run_ctx;
         let mut run_id = chrono::Utc::now().format("%Y%m%dT%H%M%S%6fZ").to_string();
         if let Some(last) = self.run_ids().await?.last() {
