@@ -42,3 +42,48 @@ pub fn invalid_arg(func: &str, arg: &str, problem: impl std::fmt::Display) -> Sq
 pub fn opt_f64(a: &Float64Array, i: usize) -> Option<f64> {
     if a.is_null(i) { None } else { Some(a.value(i)) }
 }
+
+/// The argument-count and per-argument type check of an aggregate with optional trailing
+/// arguments (`PARAMS[..required]` required): 42883 for a wrong count, 42804 for a wrong type,
+/// both with the call shape as the hint.
+pub fn check_arg_types(
+    name: &str,
+    params: &[&str],
+    required: usize,
+    arg_types: &[DataType],
+    accepts: impl Fn(usize, &DataType) -> bool,
+    expected: impl Fn(usize) -> &'static str,
+) -> Result<()> {
+    let shape = format!(
+        "{name}({} [, {}])",
+        params[..required].join(", "),
+        params[required..].join(", ")
+    );
+    if arg_types.len() < required || arg_types.len() > params.len() {
+        return Err(SqlError::new(
+            crate::error::codes::UNDEFINED_FUNCTION,
+            format!(
+                "{name} takes {required} to {} arguments, got {}",
+                params.len(),
+                arg_types.len()
+            ),
+        )
+        .with_hint(format!("call it as {shape}"))
+        .into_df());
+    }
+    for (i, t) in arg_types.iter().enumerate() {
+        if !accepts(i, t) {
+            return Err(SqlError::new(
+                "42804",
+                format!(
+                    "{name}: argument {} must be {}, got {t}",
+                    params[i],
+                    expected(i)
+                ),
+            )
+            .with_hint(format!("call it as {shape}"))
+            .into_df());
+        }
+    }
+    Ok(())
+}

@@ -20,7 +20,6 @@ use datafusion::logical_expr::{
 };
 
 use super::common::{OutKind, StructOut, model_error, struct_type};
-use crate::error::{SqlError, codes};
 use crate::models::inventory::InventoryError;
 use crate::models::inventory::rolling::levels_per_period;
 use crate::models::inventory::simulate::{ReplayConfig, ReplayPolicy, ReplayResult, replay};
@@ -221,37 +220,7 @@ impl AggregateUDFImpl for PolicyReplay {
             .collect())
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        let shape = format!(
-            "{NAME}({} [, {}])",
-            PARAMS[..REQUIRED].join(", "),
-            PARAMS[REQUIRED..].join(", ")
-        );
-        if arg_types.len() < REQUIRED || arg_types.len() > PARAMS.len() {
-            return Err(SqlError::new(
-                codes::UNDEFINED_FUNCTION,
-                format!(
-                    "{NAME} takes {REQUIRED} to {} arguments, got {}",
-                    PARAMS.len(),
-                    arg_types.len()
-                ),
-            )
-            .with_hint(format!("call it as {shape}"))
-            .into_df());
-        }
-        for (i, t) in arg_types.iter().enumerate() {
-            if !accepts(i, t) {
-                return Err(SqlError::new(
-                    "42804",
-                    format!(
-                        "{NAME}: argument {} must be {}, got {t}",
-                        PARAMS[i],
-                        expected(i)
-                    ),
-                )
-                .with_hint(format!("call it as {shape}"))
-                .into_df());
-            }
-        }
+        crate::udfs::args::check_arg_types(NAME, &PARAMS, REQUIRED, arg_types, accepts, expected)?;
         Ok(struct_type(FIELDS))
     }
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {

@@ -24,7 +24,7 @@ use datafusion::logical_expr::{
 };
 
 use super::common::model_error;
-use crate::error::{SqlError, codes};
+use crate::error::SqlError;
 use crate::models::forecast::{ForecastOptions, OPTION_KEYS, forecast};
 use crate::models::inventory::InventoryError;
 use crate::models::inventory::forecast_quantiles::Aggregation;
@@ -234,37 +234,7 @@ impl AggregateUDFImpl for RollingOrderUpTo {
             .collect())
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        let shape = format!(
-            "{NAME}({} [, {}])",
-            PARAMS[..REQUIRED].join(", "),
-            PARAMS[REQUIRED..].join(", ")
-        );
-        if arg_types.len() < REQUIRED || arg_types.len() > PARAMS.len() {
-            return Err(SqlError::new(
-                codes::UNDEFINED_FUNCTION,
-                format!(
-                    "{NAME} takes {REQUIRED} to {} arguments, got {}",
-                    PARAMS.len(),
-                    arg_types.len()
-                ),
-            )
-            .with_hint(format!("call it as {shape}"))
-            .into_df());
-        }
-        for (i, t) in arg_types.iter().enumerate() {
-            if !accepts(i, t) {
-                return Err(SqlError::new(
-                    "42804",
-                    format!(
-                        "{NAME}: argument {} must be {}, got {t}",
-                        PARAMS[i],
-                        expected(i)
-                    ),
-                )
-                .with_hint(format!("call it as {shape}"))
-                .into_df());
-            }
-        }
+        crate::udfs::args::check_arg_types(NAME, &PARAMS, REQUIRED, arg_types, accepts, expected)?;
         if ds_type(&arg_types[0]) != ds_type(&arg_types[6])
             && arg_types[0] != DataType::Null
             && arg_types[6] != DataType::Null
