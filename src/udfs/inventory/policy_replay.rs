@@ -631,6 +631,7 @@ impl Accumulator for ReplayAccumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::SqlError;
     use datafusion::arrow::array::Int64Array;
 
     fn batch(days: &[i64], demand: &[Option<f64>], p: [f64; 8]) -> Vec<ArrayRef> {
