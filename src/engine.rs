@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use datafusion::catalog::{CatalogProviderList, SchemaProvider};
-use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::{FunctionRegistry, SessionStateBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::catalog::{CatalogSource, LoadOptions, TableMeta, load_catalogs};
@@ -50,6 +50,9 @@ pub struct EngineConfig {
     /// Execute on a Ballista cluster: the scheduler address (`df://HOST:PORT`). Planning,
     /// catalog, grants and masks stay here; see `cluster::client` (feature `cluster`).
     pub cluster: Option<String>,
+    /// Functions registered after aisle's own: an embedder's (the fault tests add one that
+    /// panics, to show a panic fails only its query).
+    pub extra_functions: Vec<datafusion::logical_expr::ScalarUDF>,
 }
 
 /// The shared engine.
@@ -130,6 +133,11 @@ impl Engine {
             .with_default_features()
             .build();
         crate::udfs::register_all(&mut state).context("cannot register aisle functions")?;
+        for f in &cfg.extra_functions {
+            state
+                .register_udf(Arc::new(f.clone()))
+                .with_context(|| format!("cannot register function {}", f.name()))?;
+        }
 
         let loaded = load_catalogs(
             &cfg.catalogs,

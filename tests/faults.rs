@@ -581,3 +581,88 @@ async fn panics_inside_a_query_stay_inside_that_query() {
     eprintln!("queries answered XX000 (internal error or panic): {panics:?}");
     srv.stop().await.unwrap();
 }
+
+/// A function that panics for arguments above 10: no aisle function panics on any input the
+/// property tests found, so the test brings its own.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct PanicsAboveTen {
+    signature: datafusion::logical_expr::Signature,
+}
+
+impl datafusion::logical_expr::ScalarUDFImpl for PanicsAboveTen {
+    fn name(&self) -> &str {
+        "panics_above_ten"
+    }
+    fn signature(&self) -> &datafusion::logical_expr::Signature {
+        &self.signature
+    }
+    fn return_type(
+        &self,
+        _: &[datafusion::arrow::datatypes::DataType],
+    ) -> datafusion::error::Result<datafusion::arrow::datatypes::DataType> {
+        Ok(datafusion::arrow::datatypes::DataType::Int64)
+    }
+    fn invoke_with_args(
+        &self,
+        args: datafusion::logical_expr::ScalarFunctionArgs,
+    ) -> datafusion::error::Result<datafusion::logical_expr::ColumnarValue> {
+        use datafusion::arrow::array::{AsArray, Int64Array};
+        let arrays = datafusion::logical_expr::ColumnarValue::values_to_arrays(&args.args)?;
+        let input = arrays[0].as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+        let out: Int64Array = input
+            .iter()
+            .map(|v| {
+                v.map(|v| {
+                    assert!(v <= 10, "panics_above_ten got {v}");
+                    v * 2
+                })
+            })
+            .collect();
+        Ok(datafusion::logical_expr::ColumnarValue::Array(Arc::new(
+            out,
+        )))
+    }
+}
+
+/// A panic inside a function during a query fails that query with XX000 and a message; the same
+/// session, a session running at the same time and new sessions go on, and so does the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_function_fails_only_its_query() {
+    let f = datafusion::logical_expr::ScalarUDF::new_from_impl(PanicsAboveTen {
+        signature: datafusion::logical_expr::Signature::exact(
+            vec![datafusion::arrow::datatypes::DataType::Int64],
+            datafusion::logical_expr::Volatility::Immutable,
+        ),
+    });
+    let engine = Engine::open(EngineConfig {
+        target_partitions: Some(2),
+        extra_functions: vec![f],
+        ..Default::default()
+    })
+    .await
+    .expect("open engine");
+    let srv = start(engine).await;
+    let (a, _ha) = connect(&srv).await;
+    let (b, _hb) = connect(&srv).await;
+    assert_eq!(
+        count(&a, "SELECT sum(panics_above_ten(value)) FROM range(11)").await,
+        110
+    );
+    for sql in [
+        // in the first batch, and after rows have been produced (the stream already started)
+        "SELECT panics_above_ten(value) FROM range(20)",
+        "SELECT sum(panics_above_ten(value)) FROM range(100000)",
+    ] {
+        let e = a.query(sql, &[]).await.expect_err(sql);
+        assert_eq!(code(&e), "XX000", "{sql}: {}", message(&e));
+        assert!(
+            message(&e).contains("panic") && message(&e).contains("panics_above_ten got"),
+            "{sql}: {}",
+            message(&e)
+        );
+        assert_eq!(count(&a, "SELECT count(*) FROM range(7)").await, 7);
+        assert_eq!(count(&b, "SELECT count(*) FROM range(5)").await, 5);
+    }
+    let (c, _hc) = connect(&srv).await;
+    assert_eq!(count(&c, "SELECT count(*) FROM range(3)").await, 3);
+}

@@ -247,6 +247,43 @@ async fn forecast_monitoring_flags_the_shifted_category() {
     let cat_n: usize = kinds[0][1].as_ref().unwrap().parse().unwrap();
     assert!(cat_n >= 10, "{kinds:?}");
 
+    // The actuals are the forecast's own quantity, kept units (net_demand.kept_units_est), not
+    // units sold: some of the new weeks' sales are returned.
+    let actual: f64 = one(
+        &admin,
+        "SELECT CAST(actual_units AS VARCHAR) FROM forecast_monitoring WHERE group_kind = 'overall'",
+    )
+    .await
+    .unwrap()
+    .parse()
+    .unwrap();
+    let kept: f64 = one(
+        &admin,
+        &format!(
+            "SELECT CAST(sum(kept_units_est) AS VARCHAR) FROM net_demand WHERE date > DATE '{last}'"
+        ),
+    )
+    .await
+    .unwrap()
+    .parse()
+    .unwrap();
+    let sold: f64 = one(
+        &admin,
+        &format!("SELECT CAST(sum(units) AS VARCHAR) FROM daily_sales WHERE date > DATE '{last}'"),
+    )
+    .await
+    .unwrap()
+    .parse()
+    .unwrap();
+    assert!(
+        kept < sold - 100.0,
+        "returns lower the kept units: {kept} vs {sold}"
+    );
+    assert!(
+        (actual - kept).abs() <= 1e-6 * kept,
+        "scored against kept units {kept}, not units sold {sold}: {actual}"
+    );
+
     // Granted to planners, analysts and auditors (auditors see no business data).
     for user in ["planner", "analyst", "auditor"] {
         let c = connect(srv.port, user, "t").await;

@@ -135,15 +135,15 @@ def job_kmeans(a, ai, d):
 
     def ref():
         X = StandardScaler().fit_transform(raw)
-        return KMeans(n_clusters=8, init="k-means++", n_init=1, algorithm="lloyd", max_iter=100,
+        return KMeans(n_clusters=8, init="k-means++", n_init=a.n_init, algorithm="lloyd", max_iter=100,
                       tol=1e-4, random_state=0).fit(X)
     with threadpool_limits(limits=2):
         ref()
         km, ref_s, ref_runs = med(ref, a.repeats)
     sql = ("SELECT m['inertia'] AS inertia, m['n_iter'] AS n_iter, m['sizes'] AS sizes FROM "
-           "(SELECT kmeans_fit(make_array(f0, f1, f2, f3, f4, f5, f6, f7), 8, 0, 1, 100) AS m FROM km)")
+           f"(SELECT kmeans_fit(make_array(f0, f1, f2, f3, f4, f5, f6, f7), 8, 0, {a.n_init}, 100) AS m FROM km)")
     res, ai_s, ai_runs = ai.timed(sql, a.repeats)
-    return {"job": "kmeans 1M x 8, k=8", "ref": "scikit-learn (scale + fit, 2 threads)", "ref_s": ref_s,
+    return {"job": f"kmeans 1M x 8, k=8, n_init={a.n_init}", "ref": "scikit-learn (scale + fit, 2 threads)", "ref_s": ref_s,
             "ref_runs": ref_runs, "aisle_s": ai_s, "aisle_runs": ai_runs,
             "check": {"sklearn_inertia": float(km.inertia_), "sklearn_n_iter": int(km.n_iter_),
                       "aisle_inertia": res[0]["inertia"], "aisle_n_iter": res[0]["n_iter"],
@@ -244,6 +244,7 @@ def main():
     ap.add_argument("--aisle", required=True, help="the release aisle binary")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", default="kmeans,rules,bgnbd,bgnbd_weeks,rfm")
+    ap.add_argument("--n-init", type=int, default=1, help="k-means seedings, the same on both sides")
     a = ap.parse_args()
     cat = ensure_data(a.data)
     ai = Aisle(a.aisle, cat)

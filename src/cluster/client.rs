@@ -164,9 +164,12 @@ pub fn upgrade(
          store(s) passed to it)",
         stores.s3.len()
     );
+    // Without this, `build()` below would register a new, empty default catalog in the
+    // template's catalog list (shared with the local session), replacing aisle's tables.
     let config = template
         .config()
         .clone()
+        .with_create_default_catalog_and_schema(false)
         .upgrade_for_ballista()
         .with_ballista_logical_extension_codec(Arc::new(AisleLogicalCodec::new("scheduler")))
         .with_ballista_physical_extension_codec(Arc::new(AislePhysicalCodec::new("executor")))

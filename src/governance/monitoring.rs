@@ -9,7 +9,9 @@
 //!    group's baseline error: the mean absolute error of a seasonal-naive forecast (same weekday
 //!    a week earlier) over the 28 days before the forecast starts;
 //! 2. **scores** every earlier run's issued forecast against the actuals that have arrived since
-//!    (units sold per group and day, `daily_sales`; segments from `sales_lines`), written to
+//!    in the forecast's own units: kept units per group and day (`net_demand.kept_units_est`, or
+//!    `daily_sales.units` in a catalog without `net_demand`; segments: their `sales_lines` x the
+//!    series' kept ratio), written to
 //!    `runs/<run_id>/forecast_monitoring.parquet`. `forecast_monitoring` serves the newest run's
 //!    scores: one row per issuing run and group, so the history shows accuracy over time.
 //!
@@ -118,22 +120,47 @@ fn issued_sql(segments: bool) -> String {
     )
 }
 
-fn actuals_sql(segments: bool, from: &str) -> String {
-    let seg = if segments {
-        format!(
+/// Actual demand per group and day since `from`, in the forecast's units. The forecast
+/// (`demand_forecast_location`) is of kept units (`net_demand.kept_units_est`: units sold minus
+/// those returned later; on the last days, whose returns are not all in, units x the series'
+/// kept ratio), so with `net_demand` the actuals are the same quantity; a catalog without it
+/// forecasts and scores gross units (`daily_sales.units`). Segment actuals are the segment's
+/// sales lines x their series' kept ratio.
+fn actuals_sql(segments: bool, net: bool, from: &str) -> String {
+    let seg = match (segments, net) {
+        (false, _) => String::new(),
+        (true, false) => format!(
             "UNION ALL
              SELECT 'segment', CAST(COALESCE(v.value_segment, 'anonymous') AS VARCHAR), sl.date,
                     CAST(sl.quantity AS DOUBLE)
              FROM sales_lines sl LEFT JOIN customer_value v ON v.customer_id = sl.customer_id
              WHERE sl.date >= DATE '{from}'"
+        ),
+        (true, true) => format!(
+            "UNION ALL
+             SELECT 'segment', CAST(COALESCE(v.value_segment, 'anonymous') AS VARCHAR), sl.date,
+                    CAST(sl.quantity AS DOUBLE) * k.kept_ratio
+             FROM sales_lines sl
+             JOIN (SELECT DISTINCT sku_id, store_id, kept_ratio FROM d) k
+               ON k.sku_id = sl.sku_id AND k.store_id = sl.store_id
+             LEFT JOIN customer_value v ON v.customer_id = sl.customer_id
+             WHERE sl.date >= DATE '{from}'"
+        ),
+    };
+    let source = if net {
+        format!(
+            "SELECT sku_id, store_id, date AS ds, CAST(kept_units_est AS DOUBLE) AS units, kept_ratio
+             FROM net_demand WHERE date >= DATE '{from}'"
         )
     } else {
-        String::new()
+        format!(
+            "SELECT sku_id, store_id, date AS ds, CAST(units AS DOUBLE) AS units
+             FROM daily_sales WHERE date >= DATE '{from}'"
+        )
     };
     format!(
         "WITH d AS (
-            SELECT sku_id, store_id, date AS ds, CAST(units AS DOUBLE) AS units
-            FROM daily_sales WHERE date >= DATE '{from}'
+            {source}
          ),
          g AS (
             SELECT 'category' AS group_kind, CAST(p.category AS VARCHAR) AS group_value, d.ds, d.units
@@ -157,8 +184,9 @@ async fn actuals(
     segments: bool,
     from: i32,
 ) -> DfResult<HashMap<Key, BTreeMap<i32, f64>>> {
+    let net = ctx.table_exist("net_demand").unwrap_or(false);
     let batches = ctx
-        .sql(&actuals_sql(segments, &date_text(from)))
+        .sql(&actuals_sql(segments, net, &date_text(from)))
         .await?
         .collect()
         .await?;

@@ -17,6 +17,7 @@
 //!   produced no rows yet runs until its next batch.
 pub mod config;
 pub mod copy;
+pub mod float_text;
 pub mod handler;
 pub mod metrics;
 pub mod pg_proc;

@@ -8,15 +8,17 @@
 //! per batch:
 //!
 //! - `int2`/`int4`/`int8` (also Arrow's unsigned 8/16/32-bit integers) with `itoa`;
-//! - `float4`/`float8` with `ryu` when `extra_float_digits >= 1` (the shortest text that reads
-//!   back to the same value, PostgreSQL's rule for that setting);
+//! - `float4`/`float8` as PostgreSQL writes them (`server::float_text`: `Infinity`, `1`,
+//!   `1e+21`, `-0`; shortest digits or `%g` rounding by `extra_float_digits`) — here the output
+//!   deliberately differs from arrow-pg's (`inf`, `1.0`, `1e21`), which pgjdbc cannot parse;
 //! - `numeric` from `Decimal128` (the value's own scale);
 //! - `text` (`Utf8`, `LargeUtf8`, `Utf8View`) and `bool`;
 //! - `date` (`Date32`) and `timestamp` without time zone (any unit) in the ISO `DateStyle`.
 //!
-//! The output is byte-for-byte what arrow-pg writes for the same value and settings (the test
-//! `wire_text_encode` compares both over every type, NULLs and float edge cases). Everything
-//! else — binary format, other `DateStyle`s or `extra_float_digits <= 0`, dates outside years
+//! Apart from floats, the output is byte-for-byte what arrow-pg writes for the same value and
+//! settings (the test `wire_text_encode` compares both over every type, NULLs and edge cases;
+//! floats against PostgreSQL 15's own output). Everything
+//! else — binary format, other `DateStyle`s, dates outside years
 //! 0–9999, decimals rust_decimal cannot hold, time zones, intervals, lists, structs — goes to
 //! arrow-pg value by value, so the behaviour there is unchanged.
 use std::sync::Arc;
@@ -38,6 +40,8 @@ use pgwire::error::PgWireResult;
 use pgwire::messages::data::DataRow;
 use pgwire::types::format::date_style::DateStyle;
 
+use super::float_text;
+
 /// How one column of a batch is written.
 enum Col<'a> {
     I8(&'a PrimitiveArray<Int8Type>),
@@ -47,8 +51,9 @@ enum Col<'a> {
     U8(&'a PrimitiveArray<UInt8Type>),
     U16(&'a PrimitiveArray<UInt16Type>),
     U32(&'a PrimitiveArray<UInt32Type>),
-    F32(&'a PrimitiveArray<Float32Type>),
-    F64(&'a PrimitiveArray<Float64Type>),
+    /// Floats and the session's `extra_float_digits`.
+    F32(&'a PrimitiveArray<Float32Type>, i32),
+    F64(&'a PrimitiveArray<Float64Type>, i32),
     Bool(&'a BooleanArray),
     Utf8(&'a StringArray),
     LargeUtf8(&'a LargeStringArray),
@@ -122,8 +127,8 @@ fn plan_col<'a>(
         DataType::UInt8 => Col::U8(arr.as_primitive()),
         DataType::UInt16 => Col::U16(arr.as_primitive()),
         DataType::UInt32 => Col::U32(arr.as_primitive()),
-        DataType::Float32 if fo.extra_float_digits >= 1 => Col::F32(arr.as_primitive()),
-        DataType::Float64 if fo.extra_float_digits >= 1 => Col::F64(arr.as_primitive()),
+        DataType::Float32 => Col::F32(arr.as_primitive(), fo.extra_float_digits as i32),
+        DataType::Float64 => Col::F64(arr.as_primitive(), fo.extra_float_digits as i32),
         DataType::Boolean => Col::Bool(arr.as_boolean()),
         DataType::Utf8 if !is_array(ty) => Col::Utf8(arr.as_string()),
         DataType::LargeUtf8 if !is_array(ty) => Col::LargeUtf8(arr.as_string()),
@@ -243,21 +248,6 @@ fn put_decimal(out: &mut BytesMut, itoa: &mut itoa::Buffer, value: i128, scale: 
     true
 }
 
-macro_rules! float_text {
-    ($out:expr, $ryu:expr, $v:expr) => {{
-        let v = $v;
-        if v.is_nan() {
-            $out.put_slice(b"NaN");
-        } else if v.is_infinite() {
-            $out.put_slice(if v > 0.0 { b"inf".as_slice() } else { b"-inf" });
-        } else if v == 0.0 {
-            $out.put_u8(b'0');
-        } else {
-            $out.put_slice($ryu.format_finite(v).as_bytes());
-        }
-    }};
-}
-
 impl RowEncoder {
     pub fn new() -> RowEncoder {
         RowEncoder {
@@ -321,12 +311,12 @@ impl RowEncoder {
                 Col::U8(a) => put_int(out, &mut self.itoa, a.value(row)),
                 Col::U16(a) => put_int(out, &mut self.itoa, a.value(row)),
                 Col::U32(a) => put_int(out, &mut self.itoa, a.value(row)),
-                Col::F32(a) => {
-                    float_text!(out, self.ryu, a.value(row));
+                Col::F32(a, efd) => {
+                    float_text::put_f32(out, &mut self.ryu, a.value(row), *efd);
                     true
                 }
-                Col::F64(a) => {
-                    float_text!(out, self.ryu, a.value(row));
+                Col::F64(a, efd) => {
+                    float_text::put_f64(out, &mut self.ryu, a.value(row), *efd);
                     true
                 }
                 Col::Bool(a) => {
