@@ -520,11 +520,14 @@ async fn cluster_executor_killed_mid_query() {
         .unwrap();
     match outcome {
         // The scheduler re-ran the lost tasks on the remaining executor.
-        Ok(batches) => assert_same(sql, &expected, &rows(&batches)),
+        Ok(batches) => {
+            eprintln!("outcome: the scheduler re-ran the lost executor's tasks; same rows");
+            assert_same(sql, &expected, &rows(&batches))
+        }
         // Or the query failed: with a message, not a hang.
         Err(e) => {
             let msg = e.to_string();
-            eprintln!("query failed after the executor was killed: {msg}");
+            eprintln!("outcome: the query failed after the executor was killed: {msg}");
             assert!(!msg.trim().is_empty());
         }
     }
