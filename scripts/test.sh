@@ -35,8 +35,8 @@ export AISLE_BIN="$CARGO_TARGET_DIR/debug/aisle"
 # Scale-out on Ballista (feature `cluster`, docs/scale-out.md): a scheduler and two executors as
 # processes. Ballista turns on extra arrow/DataFusion features, so this is a second build of the
 # DataFusion tree in its own target directory (cached after the first run, like the main one).
-# Opt-in until the cluster build has been verified end to end in CI: AISLE_CLUSTER_TESTS=1 runs it.
-if [ "${AISLE_CLUSTER_TESTS:-0}" != 0 ]; then
+# AISLE_CLUSTER_TESTS=0 skips it.
+if [ "${AISLE_CLUSTER_TESTS:-1}" != 0 ]; then
   if command -v cargo-nextest >/dev/null 2>&1; then
     CARGO_TARGET_DIR="$CARGO_TARGET_DIR-cluster" cargo nextest run --features cluster --test cluster --lib cluster --no-fail-fast
   else

@@ -249,32 +249,16 @@ async fn forecast_monitoring_flags_the_shifted_category() {
 
     // The actuals are the forecast's own quantity, kept units (net_demand.kept_units_est), not
     // units sold: some of the new weeks' sales are returned.
-    let actual: f64 = one(
-        &admin,
-        "SELECT CAST(actual_units AS VARCHAR) FROM forecast_monitoring WHERE group_kind = 'overall'",
-    )
-    .await
-    .unwrap()
-    .parse()
-    .unwrap();
-    let kept: f64 = one(
-        &admin,
-        &format!(
-            "SELECT CAST(sum(kept_units_est) AS VARCHAR) FROM net_demand WHERE date > DATE '{last}'"
-        ),
-    )
-    .await
-    .unwrap()
-    .parse()
-    .unwrap();
-    let sold: f64 = one(
-        &admin,
-        &format!("SELECT CAST(sum(units) AS VARCHAR) FROM daily_sales WHERE date > DATE '{last}'"),
-    )
-    .await
-    .unwrap()
-    .parse()
-    .unwrap();
+    let mut sums = vec![];
+    for sql in [
+        "SELECT CAST(actual_units AS VARCHAR) FROM forecast_monitoring WHERE group_kind = 'overall'"
+            .to_string(),
+        format!("SELECT CAST(sum(kept_units_est) AS VARCHAR) FROM net_demand WHERE date > DATE '{last}'"),
+        format!("SELECT CAST(sum(units) AS VARCHAR) FROM daily_sales WHERE date > DATE '{last}'"),
+    ] {
+        sums.push(one(&admin, &sql).await.unwrap().parse::<f64>().unwrap());
+    }
+    let (actual, kept, sold) = (sums[0], sums[1], sums[2]);
     assert!(
         kept < sold - 100.0,
         "returns lower the kept units: {kept} vs {sold}"

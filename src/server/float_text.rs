@@ -19,35 +19,48 @@
 //! values). Both read back to the same double.
 use bytes::{BufMut, BytesMut};
 
-/// `DBL_DIG` and `FLT_DIG`: the `%g` precision and plain/exponent threshold.
-const F8_DIGITS: i32 = 15;
-const F4_DIGITS: i32 = 6;
+/// `float8` (`f64`, `DBL_DIG` = 15) and `float4` (`f32`, `FLT_DIG` = 6): the `%g` precision and
+/// plain/exponent threshold of each.
+pub trait PgFloat: ryu::Float + std::fmt::LowerExp + Copy {
+    const DIGITS: i32;
+    fn wide(self) -> f64;
+}
+
+impl PgFloat for f64 {
+    const DIGITS: i32 = 15;
+    fn wide(self) -> f64 {
+        self
+    }
+}
+
+impl PgFloat for f32 {
+    const DIGITS: i32 = 6;
+    fn wide(self) -> f64 {
+        self as f64
+    }
+}
 
 /// Writes a `float8` value's text.
 pub fn put_f64(out: &mut BytesMut, ryu: &mut ryu::Buffer, v: f64, extra_float_digits: i32) {
-    if !special(out, v) {
-        if extra_float_digits >= 1 {
-            layout(out, ryu.format_finite(v), F8_DIGITS);
-        } else {
-            let p = (F8_DIGITS + extra_float_digits).max(1);
-            let mut s = StackStr::new();
-            std::fmt::write(&mut s, format_args!("{:.*e}", (p - 1) as usize, v)).ok();
-            layout(out, s.as_str(), p);
-        }
-    }
+    put_float(out, ryu, v, extra_float_digits)
 }
 
 /// Writes a `float4` value's text.
 pub fn put_f32(out: &mut BytesMut, ryu: &mut ryu::Buffer, v: f32, extra_float_digits: i32) {
-    if !special(out, v as f64) {
-        if extra_float_digits >= 1 {
-            layout(out, ryu.format_finite(v), F4_DIGITS);
-        } else {
-            let p = (F4_DIGITS + extra_float_digits).max(1);
-            let mut s = StackStr::new();
-            std::fmt::write(&mut s, format_args!("{:.*e}", (p - 1) as usize, v)).ok();
-            layout(out, s.as_str(), p);
-        }
+    put_float(out, ryu, v, extra_float_digits)
+}
+
+fn put_float<F: PgFloat>(out: &mut BytesMut, ryu: &mut ryu::Buffer, v: F, extra_float_digits: i32) {
+    if special(out, v.wide()) {
+        return;
+    }
+    if extra_float_digits >= 1 {
+        layout(out, ryu.format_finite(v), F::DIGITS);
+    } else {
+        let p = (F::DIGITS + extra_float_digits).max(1);
+        let mut s = StackStr::new();
+        std::fmt::write(&mut s, format_args!("{:.*e}", (p - 1) as usize, v)).ok();
+        layout(out, s.as_str(), p);
     }
 }
 
