@@ -38,17 +38,17 @@ export AISLE_BIN="$CARGO_TARGET_DIR/debug/aisle"
 # AISLE_CLUSTER_TESTS=0 skips it.
 if [ "${AISLE_CLUSTER_TESTS:-1}" != 0 ]; then
   if command -v cargo-nextest >/dev/null 2>&1; then
-    CARGO_TARGET_DIR="$CARGO_TARGET_DIR-cluster" cargo nextest run --features cluster --test cluster --lib cluster --no-fail-fast
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR-cluster" cargo nextest run --features cluster --test cluster --no-fail-fast
   else
     CARGO_TARGET_DIR="$CARGO_TARGET_DIR-cluster" cargo test --features cluster --test cluster --no-fail-fast
-    CARGO_TARGET_DIR="$CARGO_TARGET_DIR-cluster" cargo test --features cluster --lib cluster
   fi
 fi
 
 # cargo-fuzz targets, each for a bounded time; a crash, panic or hang fails. AISLE_FUZZ_SECONDS sets
-# the time per target (default 60; 0 skips); AISLE_FUZZ_TARGETS picks targets (default both: the
+# the time per target (default 30; 0 skips); AISLE_FUZZ_TARGETS picks targets (default both: the
 # protocol front end, on the patched pgwire in vendor/pgwire, and the function options).
-if [ "${AISLE_FUZZ_SECONDS:-60}" != 0 ]; then
+export AISLE_FUZZ_SECONDS="${AISLE_FUZZ_SECONDS:-30}"
+if [ "$AISLE_FUZZ_SECONDS" != 0 ]; then
   # shellcheck disable=SC2086
   fuzz/run.sh ${AISLE_FUZZ_TARGETS:-options protocol}
 fi

@@ -643,3 +643,149 @@ async fn cluster_behind_the_wire_server_keeps_grants_and_masks() {
         "the scheduler saw no job:\n{jobs}"
     );
 }
+
+// Unit-level checks of the codec, the store setting and the scheduler address (here rather than in
+// the library so that CI builds the cluster feature's test binaries once).
+mod unit {
+    use aisle::catalog::CatalogSource;
+    use aisle::cluster::SchedulerAddr;
+    use aisle::cluster::codec::{AislePhysicalCodec, Definition, MAGIC};
+    use aisle::cluster::stores::{ClusterStoreRegistry, ClusterStores, S3Store};
+    use datafusion::execution::object_store::ObjectStoreRegistry;
+    use datafusion::prelude::SessionConfig;
+    use datafusion_proto::physical_plan::PhysicalExtensionCodec;
+    use url::Url;
+
+    #[test]
+    fn aisle_functions_round_trip_and_foreign_definitions_are_refused() {
+        let c = AislePhysicalCodec::new("executor test");
+        let f = aisle::udfs::aggregate_functions()
+            .into_iter()
+            .find(|f| f.name() == "forecast")
+            .expect("forecast is an aisle aggregate");
+        let mut buf = Vec::new();
+        c.try_encode_udaf(&f, &mut buf).unwrap();
+        assert!(buf.starts_with(MAGIC));
+        let back = c.try_decode_udaf("forecast", &buf).unwrap();
+        assert_eq!(back.name(), "forecast");
+
+        // Another build's forecast: same name, other definition.
+        let other = Definition {
+            version: "0.0.0-other".into(),
+            fingerprint: "0123456789abcdef".into(),
+        };
+        let mut buf = Vec::new();
+        other.encode(&mut buf);
+        let e = c.try_decode_udaf("forecast", &buf).unwrap_err().to_string();
+        assert!(e.contains("`forecast` differs"), "{e}");
+        assert!(e.contains("0.0.0-other"), "{e}");
+        assert!(e.contains("executor test"), "{e}");
+
+        // A function this node does not have.
+        let e = c
+            .try_decode_udf("forecast_v9", &buf)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("has no aisle scalar function `forecast_v9`"),
+            "{e}"
+        );
+
+        // DataFusion's own functions are left to Ballista's codec (empty definition).
+        let abs = datafusion::functions::math::abs();
+        let mut buf = Vec::new();
+        c.try_encode_udf(&abs, &mut buf).unwrap();
+        assert!(!buf.starts_with(MAGIC));
+    }
+
+    #[test]
+    fn stores_travel_as_a_setting_and_never_show_secrets() {
+        let stores = ClusterStores {
+            s3: vec![S3Store {
+                bucket: "retail".into(),
+                endpoint: Some("http://127.0.0.1:9000".into()),
+                access_key_id: Some("key-id".into()),
+                secret_access_key: Some("very-secret".into()),
+                ..Default::default()
+            }],
+        };
+        // Through the settings and back, as Ballista sends them.
+        let config = SessionConfig::new().with_option_extension(stores.clone());
+        let mut other = SessionConfig::new().with_option_extension(ClusterStores::default());
+        for e in config.options().entries() {
+            if let (true, Some(v)) = (e.key.starts_with("aisle_stores."), e.value) {
+                other.options_mut().set(&e.key, &v).unwrap();
+            }
+        }
+        let got = other.options().extensions.get::<ClusterStores>().unwrap();
+        assert_eq!(got.s3, stores.s3);
+        // Debug output hides credentials.
+        let shown = format!("{got:?}");
+        assert!(
+            shown.contains("retail") && !shown.contains("very-secret"),
+            "{shown}"
+        );
+        // A bad value does not echo itself.
+        let e = other
+            .options_mut()
+            .set("aisle_stores.s3", "[very-secret")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("very-secret"), "{e}");
+    }
+
+    #[test]
+    fn a_bucket_the_coordinator_did_not_send_is_named() {
+        let reg =
+            ClusterStoreRegistry::new(&ClusterStores::default(), "executor 127.0.0.1:1").unwrap();
+        let e = reg
+            .get_store(&Url::parse("s3://other-bucket/x/y.parquet").unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("s3://other-bucket"), "{e}");
+        assert!(e.contains("executor 127.0.0.1:1"), "{e}");
+        assert!(reg.get_store(&Url::parse("file:///tmp/x").unwrap()).is_ok());
+    }
+
+    #[test]
+    fn catalog_stores_and_environment_buckets() {
+        let src = CatalogSource {
+            path: "t.toml".into(),
+            text: r#"
+    [store.lake]
+    kind = "s3"
+    bucket = "retail"
+    endpoint = "http://127.0.0.1:9000"
+
+    [[table]]
+    name = "a"
+    location = "s3://retail/a/"
+    description = "x"
+
+    [[table]]
+    name = "b"
+    location = "s3://elsewhere/b/"
+    description = "y"
+
+    [[table]]
+    name = "c"
+    location = "c/"
+    description = "z"
+    "#
+            .into(),
+        };
+        let s = ClusterStores::from_catalogs(&[src]).unwrap();
+        let buckets: Vec<&str> = s.s3.iter().map(|s| s.bucket.as_str()).collect();
+        assert_eq!(buckets, ["elsewhere", "retail"]);
+        assert_eq!(s.s3[1].endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+    }
+
+    #[test]
+    fn scheduler_addresses() {
+        let a = SchedulerAddr::parse("df://127.0.0.1:50050").unwrap();
+        assert_eq!(a.grpc_url(), "http://127.0.0.1:50050");
+        let a = SchedulerAddr::parse("sched.local").unwrap();
+        assert_eq!((a.host.as_str(), a.port), ("sched.local", 50050));
+        assert!(SchedulerAddr::parse("df://").is_err());
+    }
+}

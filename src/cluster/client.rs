@@ -217,17 +217,3 @@ pub async fn check_reachable(scheduler: &SchedulerAddr) -> anyhow::Result<()> {
         ),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scheduler_addresses() {
-        let a = SchedulerAddr::parse("df://127.0.0.1:50050").unwrap();
-        assert_eq!(a.grpc_url(), "http://127.0.0.1:50050");
-        let a = SchedulerAddr::parse("sched.local").unwrap();
-        assert_eq!((a.host.as_str(), a.port), ("sched.local", 50050));
-        assert!(SchedulerAddr::parse("df://").is_err());
-    }
-}

@@ -36,7 +36,7 @@ use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConve
 use sha2::{Digest, Sha256};
 
 /// Marks a function definition written by this codec.
-const MAGIC: &[u8] = b"aisle-fn\x01";
+pub const MAGIC: &[u8] = b"aisle-fn\x01";
 
 /// What is checked when a function arrives: aisle's version and the fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +46,8 @@ pub struct Definition {
 }
 
 impl Definition {
-    fn encode(&self, buf: &mut Vec<u8>) {
+    /// The wire form: [`MAGIC`], then `version\nfingerprint`.
+    pub fn encode(&self, buf: &mut Vec<u8>) {
         buf.extend_from_slice(MAGIC);
         buf.extend_from_slice(format!("{}\n{}", self.version, self.fingerprint).as_bytes());
     }
@@ -420,52 +421,5 @@ impl PhysicalExtensionCodec for AislePhysicalCodec {
 
     fn try_encode_udwf(&self, node: &WindowUDF, buf: &mut Vec<u8>) -> Result<()> {
         self.inner.try_encode_udwf(node, buf)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aisle_functions_round_trip_and_foreign_definitions_are_refused() {
-        let c = AislePhysicalCodec::new("executor test");
-        let f = crate::udfs::aggregate_functions()
-            .into_iter()
-            .find(|f| f.name() == "forecast")
-            .expect("forecast is an aisle aggregate");
-        let mut buf = Vec::new();
-        c.try_encode_udaf(&f, &mut buf).unwrap();
-        assert!(buf.starts_with(MAGIC));
-        let back = c.try_decode_udaf("forecast", &buf).unwrap();
-        assert_eq!(back.name(), "forecast");
-
-        // Another build's forecast: same name, other definition.
-        let other = Definition {
-            version: "0.0.0-other".into(),
-            fingerprint: "0123456789abcdef".into(),
-        };
-        let mut buf = Vec::new();
-        other.encode(&mut buf);
-        let e = c.try_decode_udaf("forecast", &buf).unwrap_err().to_string();
-        assert!(e.contains("`forecast` differs"), "{e}");
-        assert!(e.contains("0.0.0-other"), "{e}");
-        assert!(e.contains("executor test"), "{e}");
-
-        // A function this node does not have.
-        let e = c
-            .try_decode_udf("forecast_v9", &buf)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("has no aisle scalar function `forecast_v9`"),
-            "{e}"
-        );
-
-        // DataFusion's own functions are left to Ballista's codec (empty definition).
-        let abs = datafusion::functions::math::abs();
-        let mut buf = Vec::new();
-        c.try_encode_udf(&abs, &mut buf).unwrap();
-        assert!(!buf.starts_with(MAGIC));
     }
 }
