@@ -356,17 +356,7 @@ fn protocol_fuzz_never_crashes_or_hangs() {
         panic!("{e}");
     }
     // Every fuzz session ends once its socket is closed.
-    rt.block_on(async {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while srv.metrics.connections_active.get() > 0 {
-            assert!(
-                Instant::now() < deadline,
-                "{} sessions still open 20 s after the fuzz clients closed",
-                srv.metrics.connections_active.get()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    });
+    rt.block_on(all_sessions_end(&srv, "20 s after the fuzz clients closed"));
     let answered = answered.into_inner();
     eprintln!("protocol fuzz: {} cases, {answered} got an answer", cases());
     // The generator must reach the server's handlers, not only be refused at the door.
@@ -716,15 +706,20 @@ fn truncated_messages_are_protocol_violations_and_the_server_keeps_serving() {
         assert_eq!(v, 1000);
         healthy(&srv).await.expect("a new session is served");
         drop(other);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while srv.metrics.connections_active.get() > 0 {
-            assert!(
-                Instant::now() < deadline,
-                "{} sessions still open after the bad clients left",
-                srv.metrics.connections_active.get()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        all_sessions_end(&srv, "after the bad clients left").await;
         srv.stop().await.unwrap();
     });
+}
+
+/// Waits up to 20 s for the server to have no open session; fails naming `when`.
+async fn all_sessions_end(srv: &RunningServer, when: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while srv.metrics.connections_active.get() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} sessions still open {when}",
+            srv.metrics.connections_active.get()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

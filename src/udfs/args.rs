@@ -43,9 +43,9 @@ pub fn opt_f64(a: &Float64Array, i: usize) -> Option<f64> {
     if a.is_null(i) { None } else { Some(a.value(i)) }
 }
 
-/// The argument-count and per-argument type check of an aggregate with optional trailing
-/// arguments (`PARAMS[..required]` required): 42883 for a wrong count, 42804 for a wrong type,
-/// both with the call shape as the hint.
+/// The argument-count and per-argument type check of an aggregate (`params[..required]`
+/// required, the rest optional trailing arguments; `required == params.len()` for none):
+/// 42883 for a wrong count, 42804 for a wrong type, both with the call shape as the hint.
 pub fn check_arg_types(
     name: &str,
     params: &[&str],
@@ -54,19 +54,25 @@ pub fn check_arg_types(
     accepts: impl Fn(usize, &DataType) -> bool,
     expected: impl Fn(usize) -> &'static str,
 ) -> Result<()> {
-    let shape = format!(
-        "{name}({} [, {}])",
-        params[..required].join(", "),
-        params[required..].join(", ")
-    );
+    let all_required = required == params.len();
+    let shape = if all_required {
+        format!("{name}({})", params.join(", "))
+    } else {
+        format!(
+            "{name}({} [, {}])",
+            params[..required].join(", "),
+            params[required..].join(", ")
+        )
+    };
     if arg_types.len() < required || arg_types.len() > params.len() {
+        let count = if all_required {
+            format!("{required}")
+        } else {
+            format!("{required} to {}", params.len())
+        };
         return Err(SqlError::new(
             crate::error::codes::UNDEFINED_FUNCTION,
-            format!(
-                "{name} takes {required} to {} arguments, got {}",
-                params.len(),
-                arg_types.len()
-            ),
+            format!("{name} takes {count} arguments, got {}", arg_types.len()),
         )
         .with_hint(format!("call it as {shape}"))
         .into_df());

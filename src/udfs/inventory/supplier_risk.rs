@@ -17,7 +17,6 @@ use datafusion::logical_expr::{
 };
 
 use super::common::{OutKind, StructOut, model_error, struct_type};
-use crate::error::{SqlError, codes};
 use crate::models::inventory::InventoryError;
 use crate::models::inventory::supplier::{SupplierRisk as Risk, WEIGHTS, supplier_risk};
 use crate::udfs::docs::SECTION_INVENTORY;
@@ -187,32 +186,9 @@ impl AggregateUDFImpl for SupplierRisk {
             .collect())
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        let shape = format!("{NAME}({})", PARAMS.join(", "));
-        if arg_types.len() != PARAMS.len() {
-            return Err(SqlError::new(
-                codes::UNDEFINED_FUNCTION,
-                format!(
-                    "{NAME} takes {} arguments, got {}",
-                    PARAMS.len(),
-                    arg_types.len()
-                ),
-            )
-            .with_hint(format!("call it as {shape}"))
-            .into_df());
-        }
-        for (i, t) in arg_types.iter().enumerate() {
-            if !accepts(i, t) {
-                return Err(SqlError::new(
-                    "42804",
-                    format!(
-                        "{NAME}: argument {} must be {}, got {t}",
-                        PARAMS[i], EXPECTED[i]
-                    ),
-                )
-                .with_hint(format!("call it as {shape}"))
-                .into_df());
-            }
-        }
+        crate::udfs::args::check_arg_types(NAME, &PARAMS, PARAMS.len(), arg_types, accepts, |i| {
+            EXPECTED[i]
+        })?;
         Ok(struct_type(FIELDS))
     }
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
@@ -448,6 +424,7 @@ fn main_risk(r: &Risk) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::SqlError;
 
     fn batch(rows: &[(Option<f64>, f64, f64, f64, f64, bool)]) -> Vec<ArrayRef> {
         vec![
