@@ -2,7 +2,10 @@
 -- ds, yhat (expected units kept: sold and not returned), the 80 % and 95 % prediction intervals
 -- (yhat_lo_80 .. yhat_hi_95), the model chosen for the series (method auto: AutoETS with weekly
 -- seasonality for smooth and erratic demand, TSB for intermittent and lumpy demand, simple rules
--- for short histories) and its demand class. The input of replenishment: a location's stock
+-- for short histories) and its demand class. cumulative_quantiles = list of {p, value}: the
+-- quantiles at p = 0.8 .. 0.99 of total demand from the first forecast day through this one, from
+-- the model's errors summed over as many days at in-sample origins (value NaN when the model has
+-- too few; inventory_position's safety stock reads them with safety_stock_from_cumulative). The input of replenishment: a location's stock
 -- serves every channel. demand_forecast adds the per-channel series (its channel = 'all' rows are
 -- these).
 -- Net demand: the series forecast is net_demand.kept_units_est — units sold minus those returned
@@ -25,6 +28,7 @@ SELECT sku_id,
        f['yhat_lo_95'] AS yhat_lo_95,
        f['yhat_hi_95'] AS yhat_hi_95,
        f['model'] AS model,
+       f['cumulative_quantiles'] AS cumulative_quantiles,
        demand_class
 FROM (
     -- the keys are repeated next to the list and unnested with it: DataFusion 55 mis-plans a
@@ -37,7 +41,7 @@ FROM (
         SELECT sku_id,
                store_id,
                forecast(date, kept_units_est, 28,
-                        'method=auto, season_length=7, censor=zero, on_error=null',
+                        'method=auto, season_length=7, censor=zero, on_error=null, cumulative_quantiles=0.8,0.85,0.9,0.92,0.95,0.97,0.98,0.99',
                         NOT stockout OR units > 0) AS fc,
                demand_profile(date, kept_units_est, 'season_length=7, censor=zero',
                               NOT stockout OR units > 0) AS profile

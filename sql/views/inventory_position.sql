@@ -10,9 +10,15 @@
 -- nominal lead time of its SKUs), lead_time_std = supplier_risk planning_lead_time_std. The
 -- service level comes from service_level_targets by high_value_share (segment_demand). Over the
 -- protection interval (lead time + a 7-day review period, capped at the 28 forecast days) the
--- 80 % forecast intervals give demand mean and standard deviation with lead-time variability
--- (safety_stock_from_intervals): lead_time_demand, lead_time_demand_std, safety_stock and
--- order_up_to (reorder point of the weekly (R, S) policy). forecast_daily = mean forecast per day
+-- safety stock is the larger of two rules: the 80 % forecast intervals with independent days and
+-- lead-time variability (safety_stock_from_intervals), and the forecast's own service-level
+-- quantile of the interval's total from its errors summed over as many days
+-- (safety_stock_from_cumulative; errors that persist over days add up) — safety_stock_rule says
+-- which ('intervals' or 'cumulative'), safety_stock_intervals and safety_stock_cumulative give both
+-- (the latter NULL when the model had too few in-sample errors): lead_time_demand, lead_time_demand_std, safety_stock and
+-- order_up_to (the order-up-to and reorder level of the weekly (R, S) policy) = lead_time_demand +
+-- safety_stock - (case_pack - 1)/2, at least lead_time_demand: orders are rounded up to whole
+-- cases, so the position after ordering averages half the rounding spread above it. forecast_daily = mean forecast per day
 -- over the 28 days; current_price = the shelf price on the last day (after any promotion);
 -- cover_days = days the on-hand stock lasts against the forecast (NULL = beyond
 -- 28 days), position_cover_days the same for on hand + on order; confidence = recommendation_confidence of the interval demand and the history length.
@@ -79,19 +85,23 @@ classed AS (
     JOIN service_level_targets t ON COALESCE(sh.high_value_share, 0.0) >= t.min_high_value_share
 ),
 fc AS (
-    SELECT sku_id,
-           store_id,
+    SELECT f.sku_id,
+           f.store_id,
            array_agg(greatest(yhat, 0.0) ORDER BY ds) AS means,
            array_agg(greatest(yhat_lo_80, 0.0) ORDER BY ds) AS lo,
            array_agg(greatest(yhat_hi_80, yhat_lo_80, 0.0) ORDER BY ds) AS hi,
+           -- the series' service-level quantile of the total through each day (flat numbers:
+           -- array_agg of the nested per-day lists is accounted at many times its size)
+           array_agg(cumulative_quantile(cumulative_quantiles, c.service_level) ORDER BY ds) AS cumulative,
            sum(greatest(yhat, 0.0)) AS forecast_28d,
            count(*) AS forecast_days,
            max(model) AS model,
            max(demand_class) AS demand_class
     -- the location total (demand_forecast's channel = 'all' rows): a location's stock serves
     -- every channel
-    FROM demand_forecast_location
-    GROUP BY sku_id, store_id
+    FROM demand_forecast_location f
+    JOIN classed c ON c.sku_id = f.sku_id AND c.store_id = f.store_id AND c.rn = 1
+    GROUP BY f.sku_id, f.store_id
 ),
 joined AS (
     SELECT k.sku_id, k.store_id, st.region_id, st.format AS location_format,
@@ -107,7 +117,7 @@ joined AS (
            CAST(COALESCE(o.on_order, 0) AS DOUBLE) AS on_order,
            s.history_days, s.last_sale_date, s.units_28d, s.units_91d,
            COALESCE(s.current_price, pr.unit_price) AS current_price,
-           f.means, f.lo, f.hi, f.forecast_28d, f.forecast_days, f.model, f.demand_class
+           f.means, f.lo, f.hi, f.cumulative, f.forecast_28d, f.forecast_days, f.model, f.demand_class
     FROM snap k
     JOIN stores st ON st.store_id = k.store_id
     JOIN products pr ON pr.sku_id = k.sku_id
@@ -117,15 +127,31 @@ joined AS (
     LEFT JOIN sales s ON s.sku_id = k.sku_id AND s.store_id = k.store_id
     LEFT JOIN orders o ON o.sku_id = k.sku_id AND o.store_id = k.store_id
 ),
-planned AS (
+independent AS (
     SELECT *,
            least(lead_time + review_period, CAST(forecast_days AS DOUBLE)) AS protection_days,
            safety_stock_from_intervals(service_level, means, lo, hi, 0.8,
                                        least(lead_time + review_period, CAST(forecast_days AS DOUBLE)),
-                                       lead_time_std) AS ss,
+                                       lead_time_std) AS ss_independent,
            cover_from_forecast(on_hand, means) AS cover_days,
            cover_from_forecast(on_hand + on_order, means) AS position_cover_days
     FROM joined
+),
+both_rules AS (
+    SELECT *,
+           safety_stock_from_cumulative(service_level, cumulative, protection_days,
+                                        ss_independent['demand_mean'], lead_time_std) AS ss_cumulative
+    FROM independent
+),
+-- the larger safety stock of the two rules (the one from summed errors is NULL when the model
+-- had too few in-sample errors)
+planned AS (
+    SELECT *,
+           CASE WHEN ss_cumulative['safety_stock'] > ss_independent['safety_stock']
+                THEN ss_cumulative ELSE ss_independent END AS ss,
+           CASE WHEN ss_cumulative['safety_stock'] > ss_independent['safety_stock']
+                THEN 'cumulative' ELSE 'intervals' END AS safety_stock_rule
+    FROM both_rules
 )
 SELECT sku_id, store_id, region_id, location_format, sku_name, department, category, season, perishable,
        case_pack, unit_price, current_price, unit_cost, supplier_id, supplier_name, supplier_risk_band, moq,
@@ -140,7 +166,13 @@ SELECT sku_id, store_id, region_id, location_format, sku_name, department, categ
        ss['demand_std'] AS lead_time_demand_std,
        ss['safety_stock'] AS safety_stock,
        ss['safety_factor'] AS safety_factor,
-       ss['reorder_point'] AS order_up_to,
+       safety_stock_rule,
+       ss_independent['safety_stock'] AS safety_stock_intervals,
+       ss_cumulative['safety_stock'] AS safety_stock_cumulative,
+       -- orders are rounded up to whole cases: S is lowered by half the rounding spread, never
+       -- below the expected demand (models::inventory::order_quantity::case_pack_order_up_to)
+       greatest(ss['demand_mean'],
+                ss['reorder_point'] - greatest(case_pack - 1.0, 0.0) / 2.0) AS order_up_to,
        cover_days,
        position_cover_days,
        recommendation_confidence(ss['demand_mean'],

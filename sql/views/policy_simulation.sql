@@ -5,8 +5,9 @@
 -- every 7 days by rolling_order_up_to: at each review a forecast is issued from the history
 -- before that day only (rolling origin; method auto as demand_forecast_location, stock-out days
 -- that sold nothing censored), over the protection interval lead time + 7 days, and S = demand
--- mean + Φ⁻¹(service level)·σ from that forecast's 80 % intervals with lead-time variability (the
--- rule inventory_position applies to today's forecast). Service level, lead time and its
+-- mean + safety stock - (case pack - 1)/2 (at least the mean), the safety stock the larger of the
+-- intervals rule and the forecast's own quantile of the interval's total (the rules
+-- inventory_position applies to today's forecast). Service level, lead time and its
 -- standard deviation, case pack and MOQ are inventory_position's (the primary supplier's lead
 -- time as replenishment uses it, rounded to whole days in the replay). policy_replay then replays
 -- the days: orders every 7 days up to the S in force, rounded to cases and the MOQ, arriving after
@@ -28,7 +29,8 @@ plans AS (
            rolling_order_up_to(d.date,
                                CASE WHEN d.stockout AND d.units = 0 THEN NULL ELSE CAST(d.units AS DOUBLE) END,
                                p.service_level, p.lead_time, p.lead_time_std, p.review_period,
-                               w.start_date) AS plan
+                               w.start_date,
+                               concat('method=auto, season_length=7, case_pack=', CAST(p.case_pack AS VARCHAR))) AS plan
     FROM daily_sales d
     CROSS JOIN win w
     JOIN inventory_position p ON p.sku_id = d.sku_id AND p.store_id = d.store_id

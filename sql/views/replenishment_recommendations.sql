@@ -1,7 +1,8 @@
 -- Replenishment: what to order from the primary supplier today, per SKU x selling location (one
 -- row each; action 'order' or 'no_order'). Weekly (R, S) policy on the book position
 -- (inventory_position): order_up_to = forecast demand over lead time + 7-day review
--- (lead_time_demand) + safety stock for the location's service level, which comes from
+-- (lead_time_demand) + safety stock for the location's service level, less half the case-pack
+-- rounding spread (orders come in whole cases; inventory_position), the service level coming from
 -- service_level_targets by the share of demand from high-value customers (segment_demand):
 -- where the best customers buy, the target is higher. The need order_up_to - (on_hand +
 -- on_order) is rounded up to whole cases and at least the MOQ (order_quantity). value = order
@@ -76,11 +77,20 @@ SELECT 'repl:' || CAST(sku_id AS VARCHAR) || ':' || CAST(store_id AS VARCHAR) AS
            ' ± ', CAST(round(lead_time_demand_std, 1) AS VARCHAR), ' units over the ',
            CAST(round(lead_time, 1) AS VARCHAR), '-day lead time (± ', CAST(round(lead_time_std, 1) AS VARCHAR),
            ') and ', CAST(CAST(review_period AS BIGINT) AS VARCHAR), '-day review; safety stock ',
-           CAST(round(safety_stock, 1) AS VARCHAR), ' for a ',
+           CAST(round(safety_stock, 1) AS VARCHAR),
+           CASE WHEN safety_stock_rule = 'cumulative'
+                THEN ' (sized on how far the forecast''s totals over as many days missed before)'
+                ELSE '' END,
+           ' for a ',
            CAST(round(100 * service_level, 1) AS VARCHAR), ' % service level (', value_class, ': ',
            CAST(CAST(floor(100 * high_value_share) AS BIGINT) AS VARCHAR),
            ' % of recent units bought by high-value customers); order-up-to level ',
-           CAST(round(order_up_to, 1) AS VARCHAR), '.',
+           CAST(round(order_up_to, 1) AS VARCHAR),
+           CASE WHEN lead_time_demand + safety_stock - order_up_to > 0.05
+                THEN concat(' (', CAST(round(lead_time_demand + safety_stock - order_up_to, 1) AS VARCHAR),
+                            ' below demand + safety stock: orders come in whole cases of ',
+                            CAST(CAST(case_pack AS BIGINT) AS VARCHAR), ')')
+                ELSE '' END, '.',
            CASE WHEN qty > 0 AND qty > order_up_to - position + case_pack
                 THEN concat(' Raised to the supplier minimum of ', CAST(CAST(moq AS BIGINT) AS VARCHAR), ' units.')
                 ELSE '' END,

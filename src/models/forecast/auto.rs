@@ -38,6 +38,7 @@ fn zero_forecast(y: &[f64], h: usize, levels: &[f64]) -> Forecast {
         sigma_h: Some(vec![0.0; h]),
         residual_quantiles: None,
         interval_method: IntervalMethod::Degenerate,
+        cumulative: None,
         model: "Zero".into(),
         fit: FitInfo {
             n_obs,

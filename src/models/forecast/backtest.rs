@@ -371,6 +371,7 @@ mod tests {
             sigma_h: None,
             residual_quantiles: None,
             interval_method: super::super::types::IntervalMethod::Normal,
+            cumulative: None,
             model: "test".into(),
             fit: FitInfo::default(),
         }

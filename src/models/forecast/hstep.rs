@@ -116,6 +116,7 @@ pub(crate) fn intervals(
     }
     .max(1e-9);
     let denom = |f: f64| f.abs().max(floor).powf(power);
+    let cumulative = super::cumulative::Cumulative::from_errors(errors, fcs, h, floor);
     let errors: Vec<f64> = errors.iter().zip(fcs).map(|(e, f)| e / denom(*f)).collect();
     let errors = &errors[..];
     // sums of squares and counts per step
@@ -202,6 +203,7 @@ pub(crate) fn intervals(
         sigma_h: Some(scale),
         residual_quantiles: Some(table),
         interval_method: IntervalMethod::HStepErrors,
+        cumulative,
         model,
         fit,
     })

@@ -56,6 +56,7 @@ mod auto;
 pub mod backtest;
 pub mod baseline;
 pub mod classify;
+pub mod cumulative;
 pub mod error;
 pub mod ets;
 pub(crate) mod hstep;

@@ -84,6 +84,9 @@ pub struct Forecast {
     pub residual_quantiles: Option<Vec<f64>>,
     /// How the intervals were made.
     pub interval_method: IntervalMethod,
+    /// The spread of cumulative demand (the total over the first k periods) from the model's
+    /// own h-step in-sample errors, when it has them (see `cumulative.rs`).
+    pub cumulative: Option<super::cumulative::Cumulative>,
     /// The model that produced the forecast, e.g. `ETS(M,Ad,M)`, `CrostonSBA`, `SeasonalNaive(7)`.
     pub model: String,
     /// Parameters and fit statistics.
@@ -114,6 +117,7 @@ impl Forecast {
             sigma_h: Some(sigma_h),
             residual_quantiles: None,
             interval_method: IntervalMethod::Normal,
+            cumulative: None,
             model,
             fit,
         }
@@ -189,6 +193,7 @@ impl Forecast {
             } else {
                 IntervalMethod::EmpiricalResiduals
             },
+            cumulative: None,
             model,
             fit,
         }
@@ -213,6 +218,13 @@ impl Forecast {
             }
         }
         self
+    }
+
+    /// The `p` quantile of total demand over the first `periods` periods (fractional allowed,
+    /// at most the horizon) from the cumulative in-sample errors (`cumulative.rs`); `None` when
+    /// the model has none (fewer than 30 in-sample errors, one-step or analytic intervals).
+    pub fn cumulative_quantile(&self, periods: f64, p: f64) -> Option<f64> {
+        self.cumulative.as_ref()?.quantile(&self.mean, periods, p)
     }
 
     /// Forecast horizon.

@@ -18,6 +18,13 @@
 //! 2. **Lead-time quantiles given directly** (e.g. from a model that forecasts cumulative demand
 //!    or from sample paths): σ = (q_p - mean)/Φ⁻¹(p), and the safety stock for the target is
 //!    z_target·σ — which is exactly q_p - mean when the target equals p.
+//! 3. **Cumulative quantiles from the forecast's own errors** ([`safety_stock_from_cumulative`]):
+//!    the forecast reports quantiles of *total* demand through each period, measured from its
+//!    errors summed over that many periods at in-sample origins (`models::forecast::cumulative`).
+//!    Errors that persist (a level the model has not caught up with) add up linearly, which
+//!    neither rule 1 assumption gets right per series; the replenishment views keep the larger
+//!    of rules 1 and 3. [`quantile_from_points`] reads a service level between tabulated
+//!    probabilities, [`cumulative_at`] a fractional number of periods.
 //!
 //! Partial periods: the protection interval may end inside a period (lead time 2.5 days). The
 //! last period then counts with weight f ∈ (0, 1): mean f·yhat, variance f·σ² (independent) or
@@ -193,6 +200,88 @@ pub fn safety_stock_from_lead_time_quantile(
     })
 }
 
+/// A quantile at probability `p` from tabulated `(probability, value)` points of one
+/// distribution (any order; probabilities in (0, 1), distinct): linear in the normal score
+/// Φ⁻¹(p) between the two points around `p`, and along the nearest two outside them (the
+/// normal shape: exact for a normal distribution). A single point is used for its own
+/// probability only. NaN values are skipped. `None` without a usable point.
+pub fn quantile_from_points(points: &[(f64, f64)], p: f64) -> Option<f64> {
+    let mut pts: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|(q, v)| *q > 0.0 && *q < 1.0 && v.is_finite())
+        .filter_map(|&(q, v)| Some((z_from_service_level(q).ok()?, v)))
+        .collect();
+    let z = z_from_service_level(p).ok()?;
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    pts.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-12);
+    match pts.len() {
+        0 => None,
+        1 => ((pts[0].0 - z).abs() < 1e-9).then_some(pts[0].1),
+        n => {
+            let k = pts
+                .iter()
+                .position(|q| q.0 >= z)
+                .unwrap_or(n)
+                .clamp(1, n - 1);
+            let ((z0, v0), (z1, v1)) = (pts[k - 1], pts[k]);
+            Some(v0 + (v1 - v0) * (z - z0) / (z1 - z0))
+        }
+    }
+}
+
+/// The value at a fractional number of periods on a cumulative path (`path[k]` = total
+/// through period k + 1, the total before the first period being 0): linear between the
+/// whole periods around it. `None` for `periods` outside [0, path length] or a NaN on the way.
+pub fn cumulative_at(path: &[f64], periods: f64) -> Option<f64> {
+    if !(periods >= 0.0 && periods <= path.len() as f64 + 1e-9) {
+        return None;
+    }
+    let whole = (periods.floor() as usize).min(path.len());
+    let part = periods - whole as f64;
+    let before = if whole == 0 { 0.0 } else { path[whole - 1] };
+    let v = if part > 1e-12 && whole < path.len() {
+        before + part * (path[whole] - before)
+    } else {
+        before
+    };
+    v.is_finite().then_some(v)
+}
+
+/// Safety stock from the forecast's own quantile of total demand over the protection interval
+/// at the service level (`demand_quantile`, e.g. from cumulative in-sample errors; see
+/// `models::forecast::cumulative`), with lead-time variability added in quadrature as the
+/// independent rule adds it: safety stock = √(max(q − mean, 0)² + (z·d̄·σL)²), d̄ = mean /
+/// periods. std_dev reports safety stock / z (the σ a normal with that quantile would have).
+pub fn safety_stock_from_cumulative(
+    service_level: f64,
+    demand_mean: f64,
+    demand_quantile: f64,
+    periods: f64,
+    lead_time_std: f64,
+) -> Result<SafetyStock> {
+    let z = z_from_service_level(service_level)?;
+    let mean = non_negative("protection-interval demand mean", demand_mean)?;
+    let q = finite("protection-interval demand quantile", demand_quantile)?;
+    let periods = non_negative("protection periods", periods)?;
+    let sl = non_negative("lead time standard deviation", lead_time_std)?;
+    let lead = if periods > 0.0 {
+        z * mean / periods * sl
+    } else {
+        0.0
+    };
+    let safety_stock = ((q - mean).max(0.0).powi(2) + lead * lead).sqrt();
+    Ok(SafetyStock {
+        k: z,
+        mean,
+        std_dev: if z.abs() > 1e-12 {
+            safety_stock / z.abs()
+        } else {
+            0.0
+        },
+        safety_stock,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,5 +425,59 @@ mod tests {
         let s = safety_stock_from_lead_time_quantile(0.95, 100.0, 130.0, 0.9).unwrap();
         let sigma = 30.0 / 1.281_551_565_544_600_5;
         assert!((s.safety_stock - 1.644_853_626_951_472 * sigma).abs() < 1e-9);
+    }
+
+    /// Normal-score interpolation is exact for a normal distribution: points of N(100, 10²)
+    /// give its quantiles inside and outside the tabulated range.
+    #[test]
+    fn quantiles_between_and_beyond_the_points() {
+        let n = |p: f64| 100.0 + 10.0 * z_from_service_level(p).unwrap();
+        let pts: Vec<(f64, f64)> = [0.8, 0.9, 0.95].iter().map(|&p| (p, n(p))).collect();
+        for p in [0.85, 0.92, 0.98, 0.5] {
+            let q = quantile_from_points(&pts, p).unwrap();
+            assert!((q - n(p)).abs() < 1e-9, "{p}: {q} vs {}", n(p));
+        }
+        assert_eq!(quantile_from_points(&[(0.9, 5.0)], 0.9), Some(5.0));
+        assert_eq!(quantile_from_points(&[(0.9, 5.0)], 0.95), None);
+        assert_eq!(quantile_from_points(&[(0.9, f64::NAN)], 0.9), None);
+        assert_eq!(quantile_from_points(&[], 0.9), None);
+    }
+
+    #[test]
+    fn cumulative_paths_interpolate_periods() {
+        let path = [2.0, 5.0, 9.0];
+        assert_eq!(cumulative_at(&path, 0.0), Some(0.0));
+        assert_eq!(cumulative_at(&path, 0.5), Some(1.0));
+        assert_eq!(cumulative_at(&path, 2.0), Some(5.0));
+        assert_eq!(cumulative_at(&path, 2.25), Some(6.0));
+        assert_eq!(cumulative_at(&path, 3.0), Some(9.0));
+        assert_eq!(cumulative_at(&path, 3.5), None);
+        assert_eq!(cumulative_at(&[1.0, f64::NAN], 1.5), None);
+    }
+
+    /// q − mean when the lead time is known; the lead-time term adds in quadrature
+    /// (hand computation: z(0.95) = 1.6449, d̄ = 100/10 = 10, σL = 2 → 32.90; with q − mean =
+    /// 30: √(30² + 32.90²) = 44.52).
+    #[test]
+    fn safety_stock_from_a_cumulative_quantile() {
+        let s = safety_stock_from_cumulative(0.95, 100.0, 130.0, 10.0, 0.0).unwrap();
+        assert!((s.safety_stock - 30.0).abs() < 1e-12);
+        assert!((s.std_dev - 30.0 / 1.6448536269514722).abs() < 1e-9);
+        let s = safety_stock_from_cumulative(0.95, 100.0, 130.0, 10.0, 2.0).unwrap();
+        let lead: f64 = 1.6448536269514722 * 10.0 * 2.0;
+        assert!(
+            (s.safety_stock - (900.0 + lead * lead).sqrt()).abs() < 1e-9,
+            "{s:?}"
+        );
+        // a quantile below the mean gives no safety stock, never a negative one
+        assert_eq!(
+            safety_stock_from_cumulative(0.9, 10.0, 8.0, 5.0, 0.0)
+                .unwrap()
+                .safety_stock,
+            0.0
+        );
+        assert!(safety_stock_from_cumulative(1.0, 10.0, 12.0, 5.0, 0.0).is_err());
+        assert!(safety_stock_from_cumulative(0.9, -1.0, 12.0, 5.0, 0.0).is_err());
+        assert!(safety_stock_from_cumulative(0.9, 1.0, f64::NAN, 5.0, 0.0).is_err());
     }
 }

@@ -54,6 +54,24 @@ pub struct OrderRecommendation {
     pub rounding: Rounding,
 }
 
+/// The order-up-to level of a periodic-review policy whose orders are rounded **up** to whole
+/// cases: `max(demand_mean, demand_mean + safety_stock − (case_pack − 1)/2)`.
+///
+/// Why: rounding up leaves the position after ordering anywhere from S to S + case − 1 units
+/// (for unit-count goods, evenly spread), so it averages (case − 1)/2 above S, and the service
+/// level achieved is the average over that spread — the (R, nQ) policy's uniform-position
+/// result. Lowering S by half the spread aims the *average* position at the target. Never below
+/// the expected demand over the interval, which keeps an order coming when the case is large
+/// against demand (the target is then overshot, which cannot be helped). A case pack of 1 or
+/// less (or fractional goods) changes nothing. Measured on the demo data's policy simulation
+/// (docs/inventory.md): without it every class overshot its target by 1.6–2.7 points.
+pub fn case_pack_order_up_to(demand_mean: f64, safety_stock: f64, case_pack: f64) -> Result<f64> {
+    let mean = non_negative("demand mean", demand_mean)?;
+    let ss = finite("safety stock", safety_stock)?;
+    let case = positive("case pack", case_pack)?;
+    Ok((mean + ss - (case - 1.0).max(0.0) / 2.0).max(mean))
+}
+
 /// Rounds a need to an orderable quantity: up to whole `case_pack`s, then up to `moq` (in whole
 /// cases). See the module docs for the order of operations.
 ///
@@ -243,5 +261,16 @@ mod tests {
         assert_eq!(o.quantity, 30.0);
         let o = fixed_quantity_order(51.0, 0.0, 0.0, 50.0, 30.0, 0.0, 1.0).unwrap();
         assert_eq!(o.quantity, 0.0);
+    }
+
+    /// Half the rounding spread comes off S; never below the mean; no change for single units.
+    #[test]
+    fn case_pack_lowers_the_order_up_to_level_by_half_the_spread() {
+        assert_eq!(case_pack_order_up_to(100.0, 20.0, 1.0).unwrap(), 120.0);
+        assert_eq!(case_pack_order_up_to(100.0, 20.0, 13.0).unwrap(), 114.0);
+        assert_eq!(case_pack_order_up_to(10.0, 4.0, 24.0).unwrap(), 10.0);
+        assert_eq!(case_pack_order_up_to(10.0, 4.0, 0.5).unwrap(), 14.0);
+        assert!(case_pack_order_up_to(10.0, 4.0, 0.0).is_err());
+        assert!(case_pack_order_up_to(-1.0, 4.0, 6.0).is_err());
     }
 }

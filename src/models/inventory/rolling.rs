@@ -1,9 +1,12 @@
 //! Rolling-origin re-planning of a periodic-review (R, S) policy: what a planner's system does
 //! every review. At each review date t the order-up-to level S_t is planned from a forecast
 //! issued at t from the history before t only (a rolling origin), over the protection interval
-//! (lead time + review period), with the safety stock from that forecast's own intervals — the
-//! same rule `inventory_position` applies to today's forecast
-//! ([`safety_stock_from_intervals`], independent errors, lead-time variability on top).
+//! (lead time + review period), with the safety stock the larger of two rules applied to that
+//! forecast — the same rules `inventory_position` applies to today's forecast: its per-period
+//! intervals taken as independent ([`safety_stock_from_intervals`], lead-time variability on
+//! top), and its own quantile of the interval's total from errors summed over the interval
+//! ([`ForecastPath::protection_quantile`], [`safety_stock_from_cumulative`]). S is then lowered
+//! by half the case-pack rounding spread ([`case_pack_order_up_to`]).
 //!
 //! The forecast itself is the caller's: a closure receives the history before the origin
 //! (oldest first, NaN = censored or missing) and the horizon, and returns a [`ForecastPath`]
@@ -13,7 +16,10 @@
 //! period (the plan of the latest review).
 
 use super::error::{InventoryError, Result, finite, non_negative, open_unit};
-use super::forecast_quantiles::{Aggregation, safety_stock_from_intervals};
+use super::forecast_quantiles::{
+    Aggregation, safety_stock_from_cumulative, safety_stock_from_intervals,
+};
+use super::order_quantity::case_pack_order_up_to;
 
 /// A forecast issued at one origin: per-period means and the bounds of one central interval
 /// (coverage `level` in (0, 1), e.g. 0.8), starting with the period of the origin itself.
@@ -25,6 +31,11 @@ pub struct ForecastPath {
     pub level: f64,
     /// The model that made it (reported with the plan).
     pub model: String,
+    /// The forecast's own quantile, at the rule's service level, of total demand over the
+    /// protection interval, when the model can give one (from its cumulative in-sample errors:
+    /// errors that persist over days add up linearly, which independent per-day intervals
+    /// miss). The plan keeps the larger of the two safety stocks.
+    pub protection_quantile: Option<f64>,
 }
 
 /// The planning rule applied at every review.
@@ -40,6 +51,9 @@ pub struct PlanRule {
     pub review_period: usize,
     /// How the per-period forecast errors add up over the protection interval.
     pub aggregation: Aggregation,
+    /// Orders are rounded up to whole cases of this many units (> 0; 1 = single units): S is
+    /// lowered by half the rounding spread ([`case_pack_order_up_to`]).
+    pub case_pack: f64,
 }
 
 impl PlanRule {
@@ -57,6 +71,7 @@ impl PlanRule {
         open_unit("service level", self.service_level)?;
         non_negative("lead time", self.lead_time)?;
         non_negative("lead time standard deviation", self.lead_time_std)?;
+        super::error::positive("case pack", self.case_pack)?;
         if self.review_period == 0 {
             return Err(InventoryError::OutOfRange {
                 name: "review period",
@@ -79,7 +94,8 @@ pub struct ReviewPlan {
     pub demand_std: f64,
     /// Φ⁻¹(service level)·σ.
     pub safety_stock: f64,
-    /// demand_mean + safety_stock.
+    /// demand_mean + safety_stock, lowered by half the case-pack rounding spread
+    /// ([`case_pack_order_up_to`]).
     pub order_up_to: f64,
     pub model: String,
 }
@@ -144,12 +160,28 @@ where
             rule.aggregation,
             rule.lead_time_std,
         )?;
+        // the forecast's own quantile of the interval's total, when it has one: the larger
+        // safety stock of the two rules
+        let cumulative = match path.protection_quantile.filter(|q| q.is_finite()) {
+            Some(q) => Some(safety_stock_from_cumulative(
+                rule.service_level,
+                ss.mean,
+                q,
+                rule.protection(),
+                rule.lead_time_std,
+            )?),
+            None => None,
+        };
+        let ss = match cumulative {
+            Some(c) if c.safety_stock > ss.safety_stock => c,
+            _ => ss,
+        };
         out.push(ReviewPlan {
             origin,
             demand_mean: ss.mean,
             demand_std: ss.std_dev,
             safety_stock: ss.safety_stock,
-            order_up_to: ss.mean + ss.safety_stock,
+            order_up_to: case_pack_order_up_to(ss.mean, ss.safety_stock, rule.case_pack)?,
             model: path.model,
         });
     }
@@ -217,6 +249,7 @@ mod tests {
             hi: vec![m + z * sd; h],
             level: 0.8,
             model: "window".into(),
+            protection_quantile: None,
         })
     }
 
@@ -232,6 +265,7 @@ mod tests {
             lead_time_std: 0.0,
             review_period: 7,
             aggregation: Aggregation::Independent,
+            case_pack: 1.0,
         };
         let plans = plan_reviews(&y, &[30, 37], &rule, window_forecast).unwrap();
         assert_eq!(plans.len(), 2);
@@ -262,6 +296,7 @@ mod tests {
             lead_time_std: 0.0,
             review_period: 1,
             aggregation: Aggregation::Independent,
+            case_pack: 1.0,
         };
         let mut seen = Vec::new();
         let plans = plan_reviews(&y, &[20, 21], &rule, |h, _| {
@@ -284,6 +319,7 @@ mod tests {
             lead_time_std: 0.0,
             review_period: 1,
             aggregation: Aggregation::Independent,
+            case_pack: 1.0,
         };
         let plans = plan_reviews(&y, &[1, 2, 4], &rule, window_forecast).unwrap();
         assert_eq!(plans.iter().map(|p| p.origin).collect::<Vec<_>>(), vec![4]);
@@ -340,6 +376,7 @@ mod tests {
             lead_time_std: 0.0,
             review_period: 7,
             aggregation: Aggregation::Independent,
+            case_pack: 1.0,
         };
         let origins: Vec<usize> = (1..n / 7).map(|k| k * 7).collect();
         let levels_for = |sum_errors: bool| {
@@ -380,5 +417,47 @@ mod tests {
         assert!(fixed < 0.5, "fixed plan {fixed}");
         assert!((rolling - 0.95).abs() < 0.02, "rolling plan {rolling}");
         assert!(rolling_thin < rolling, "thin {rolling_thin} vs {rolling}");
+    }
+
+    /// The forecast's own quantile of the interval's total wins when it asks for more stock,
+    /// never when it asks for less; a case pack lowers S by half its rounding spread.
+    #[test]
+    fn the_larger_safety_stock_and_the_case_pack_allowance() {
+        let y: Vec<f64> = (0..60)
+            .map(|i| if i % 2 == 0 { 10.0 } else { 12.0 })
+            .collect();
+        let rule = PlanRule {
+            service_level: 0.95,
+            lead_time: 3.0,
+            lead_time_std: 0.0,
+            review_period: 7,
+            aggregation: Aggregation::Independent,
+            case_pack: 1.0,
+        };
+        let with_q = |q: Option<f64>| {
+            move |h: &[f64], k: usize| {
+                window_forecast(h, k).map(|p| ForecastPath {
+                    protection_quantile: q,
+                    ..p
+                })
+            }
+        };
+        let base = &plan_reviews(&y, &[30], &rule, window_forecast).unwrap()[0];
+        let wide = &plan_reviews(&y, &[30], &rule, with_q(Some(150.0))).unwrap()[0];
+        assert!((wide.safety_stock - 40.0).abs() < 1e-9, "{wide:?}");
+        assert!((wide.order_up_to - 150.0).abs() < 1e-9);
+        let thin = &plan_reviews(&y, &[30], &rule, with_q(Some(111.0))).unwrap()[0];
+        assert_eq!(thin.safety_stock, base.safety_stock);
+        let cased = PlanRule {
+            case_pack: 9.0,
+            ..rule
+        };
+        let c = &plan_reviews(&y, &[30], &cased, with_q(Some(150.0))).unwrap()[0];
+        assert!((c.order_up_to - 146.0).abs() < 1e-9, "{c:?}");
+        let bad = PlanRule {
+            case_pack: 0.0,
+            ..rule
+        };
+        assert!(plan_reviews(&y, &[30], &bad, window_forecast).is_err());
     }
 }

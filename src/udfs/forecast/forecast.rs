@@ -60,14 +60,21 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
             "Forecasts the group's series (GROUP BY sku_id, store_id: one model per series, \
              fitted in parallel across groups) and returns a list with one struct per forecast \
              period: {{ds, yhat, yhat_lo_80, yhat_hi_80, yhat_lo_95, yhat_hi_95, model, \
-             quantiles}}. ds continues the series' step after its last ds (daily for daily \
+             quantiles, cumulative_quantiles}}. ds continues the series' step after its last ds (daily for daily \
              DATEs) and has the type of the ds argument (integers become BIGINT); yhat is the \
              point forecast (the model's mean); yhat_lo/hi_80 and _95 are the central 80 % and \
              95 % prediction intervals; model names the fitted model (e.g. ETS(A,N,A), \
              TSB, SeasonalNaive(7), WindowAverage(7); ' (fallback)' is appended when the requested method \
              needed more data and a simple rule was used); quantiles is a list of \
              {{p, value}} for the probabilities asked for with the quantiles option (empty \
-             otherwise); read any of them with forecast_quantile(list, p). Turn the list into \
+             otherwise); read any of them with forecast_quantile(list, p); \
+             cumulative_quantiles is a list of {{p, value}} for the probabilities of the \
+             cumulative_quantiles option (empty otherwise): the quantile of total demand from \
+             the first forecast period through this one, from the model's own errors over \
+             that many periods at in-sample origins (errors that persist over days add up, \
+             which per-period intervals cannot show; the input of safety_stock_from_cumulative); \
+             value NaN when the model has fewer than 30 such errors (short history, \
+             intervals=scaled|model or a simple rule). Turn the list into \
              rows with unnest — and do not select the GROUP BY keys next to unnest(forecast(...)) \
              in the same query: DataFusion 55 then treats the key as unique after the unnest \
              (wrong ORDER BY and joins); repeat the keys instead: \
@@ -83,7 +90,8 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
              names the function, the series (rows, first and last ds) and the fix. \
              {MODEL_OPTIONS} quantiles: probabilities strictly between 0 and 1, e.g. \
              quantiles=0.05,0.5,0.9,0.99 (0.5 is yhat; others come from the model's interval \
-             at level |2p-1|)."
+             at level |2p-1|); cumulative_quantiles: the same form (e.g. \
+             cumulative_quantiles=0.9,0.98)."
         ),
         "forecast(ds, y, horizon[, options[, available]])",
     )

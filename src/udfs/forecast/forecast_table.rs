@@ -13,7 +13,7 @@ use datafusion::common::{Column, ScalarValue, TableReference, UnnestOptions};
 use datafusion::datasource::{ViewTable, provider_as_source};
 use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::get_field;
-use datafusion::functions_nested::expr_fn::{array_length, array_repeat};
+use datafusion::functions_nested::expr_fn::{array_element, array_length, array_repeat};
 use datafusion::logical_expr::{Documentation, Expr, LogicalPlanBuilder, cast, lit};
 use datafusion::prelude::coalesce;
 
@@ -31,7 +31,9 @@ pub(super) static DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "Table function: forecasts every series of a table or view and returns one row per \
          series and forecast period: the id columns, ds, yhat, yhat_lo_80, yhat_hi_80, \
          yhat_lo_95, yhat_hi_95, model, and one column yhat_q<percent> per probability of the \
-         quantiles option (quantiles=0.9,0.975 adds yhat_q90 and yhat_q97_5). It is \
+         quantiles option (quantiles=0.9,0.975 adds yhat_q90 and yhat_q97_5), and one column \
+         yhat_cum_q<percent> per probability of the cumulative_quantiles option (the quantile \
+         of total demand from the first forecast period through this one). It is \
          forecast(ds_col, y_col, horizon, options[, available]) grouped by the id columns, \
          unnested safely; every rule of forecast applies (gaps are missing, NULL y is missing, \
          duplicate ds is an error, ...). Arguments are constants: the table or view name \
@@ -314,9 +316,9 @@ pub(super) struct ForecastTable;
 impl TableFunctionImpl for ForecastTable {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let src = Source::read(NAME, Func::Forecast, &args)?;
-        let quantiles = options::parse(Func::Forecast, Some(&src.options))
-            .map_err(SqlError::into_df)?
-            .quantiles;
+        let parsed =
+            options::parse(Func::Forecast, Some(&src.options)).map_err(SqlError::into_df)?;
+        let (quantiles, cumulative) = (parsed.quantiles, parsed.cumulative_quantiles);
         const FC: &str = "__forecast";
         let fc = || Expr::Column(Column::new_unqualified(FC));
         let agg = super::forecast::udaf().call(src.aggregate_args()).alias(FC);
@@ -349,6 +351,13 @@ impl TableFunctionImpl for ForecastTable {
         let q = super::forecast_quantile::udf();
         for p in quantiles {
             out.push(q.call(vec![fc(), lit(p)]).alias(quantile_column(p)));
+        }
+        // the cumulative quantiles are listed in the order of the option
+        for (i, p) in cumulative.into_iter().enumerate() {
+            let item = array_element(get_field(fc(), "cumulative_quantiles"), lit(i as i64 + 1));
+            out.push(
+                get_field(item, "value").alias(quantile_column(p).replace("yhat_q", "yhat_cum_q")),
+            );
         }
         let plan = plan.project(out)?.build()?;
         Ok(Arc::new(ViewTable::new(plan, Some(src.definition))))

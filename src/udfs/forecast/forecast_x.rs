@@ -16,7 +16,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
             "forecast with exogenous regressors known in the future (planned promotions, \
              planned prices, a weather forecast, event days). Same result as forecast (a list \
              of {{ds, yhat, yhat_lo_80, yhat_hi_80, yhat_lo_95, yhat_hi_95, model, \
-             quantiles}}). The group holds the history followed by the future: the last \
+             quantiles, cumulative_quantiles}}). The group holds the history followed by the future: the last \
              horizon periods of the group (up to its last ds) are the forecast periods, and \
              each of them must have a row with a NULL y and every regressor known (non-NULL); \
              add them with a UNION ALL of the planned rows (e.g. from promotions). Errors \
@@ -36,7 +36,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
              over the history cannot be estimated (its coefficient is 0). The fallback rule \
              for too-short series does not use the regressors (model ends in ' (fallback)'). \
              {SERIES_RULES} Result NULL: no rows, all history values missing, or a NULL \
-             horizon. {MODEL_OPTIONS} quantiles as in forecast."
+             horizon. {MODEL_OPTIONS} quantiles and cumulative_quantiles as in forecast."
         ),
         "forecast_x(ds, y, horizon, regressors[, options[, available]])",
     )

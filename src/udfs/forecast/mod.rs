@@ -35,6 +35,7 @@ use std::sync::Arc;
 use datafusion::catalog::TableFunctionImpl;
 use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 
+mod cumulative_quantile;
 mod demand_class;
 mod demand_profile;
 mod forecast;
@@ -54,6 +55,7 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![
         Arc::new(ScalarUDF::from(demand_class::DemandClass::new())),
         Arc::new(forecast_quantile::udf()),
+        Arc::new(cumulative_quantile::udf()),
     ]
 }
 

@@ -50,8 +50,8 @@ impl Func {
         match self {
             Func::Forecast | Func::ForecastX => {
                 "freq (auto|<n>|<n> day|week|hour|minute|second), censor (zero|all|none), \
-                 quantiles (e.g. 0.9,0.99), on_error (raise|null), intervals=none (point \
-                 forecasts only)"
+                 quantiles (e.g. 0.9,0.99), cumulative_quantiles (e.g. 0.9,0.98), on_error \
+                 (raise|null), intervals=none (point forecasts only)"
             }
             Func::Backtest => {
                 "folds, step, mase_season, freq (auto|<n>|<n> day|week|hour|minute|second), \
@@ -81,6 +81,9 @@ pub(super) struct SeriesOptions {
     pub censor: Censor,
     /// Extra quantile probabilities to report (forecast, forecast_x).
     pub quantiles: Vec<f64>,
+    /// Probabilities of the cumulative-demand quantiles to report per period (forecast,
+    /// forecast_x): the total from the first period through this one.
+    pub cumulative_quantiles: Vec<f64>,
     pub on_error: OnError,
     /// Backtest folds (default 3).
     pub folds: usize,
@@ -101,6 +104,7 @@ impl Default for SeriesOptions {
             freq: None,
             censor: Censor::Zero,
             quantiles: Vec::new(),
+            cumulative_quantiles: Vec::new(),
             on_error: OnError::Raise,
             folds: 3,
             step: None,
@@ -115,6 +119,36 @@ pub(super) const MAX_FOLDS: usize = 1000;
 
 fn bad(func: Func, msg: impl std::fmt::Display) -> SqlError {
     SqlError::invalid_argument(format!("{}: {msg}", func.name()))
+}
+
+/// A list of distinct probabilities strictly between 0 and 1 (at most 50), e.g. `0.9,0.99`.
+fn probabilities(func: Func, key: &str, v: &str) -> Result<Vec<f64>, SqlError> {
+    let mut qs = Vec::new();
+    for p in v.split([',', ' ', ';']).filter(|s| !s.trim().is_empty()) {
+        match p.trim().parse::<f64>() {
+            Ok(q) if q > 0.0 && q < 1.0 => {
+                if !qs.iter().any(|x: &f64| (x - q).abs() < 1e-12) {
+                    qs.push(q)
+                }
+            }
+            _ => {
+                return Err(bad(
+                    func,
+                    format!(
+                        "option {key} must be probabilities strictly between 0 and 1 (e.g. \
+                         {key}=0.9,0.99), got '{p}'"
+                    ),
+                ));
+            }
+        }
+    }
+    if qs.len() > 50 {
+        return Err(bad(
+            func,
+            format!("option {key} takes at most 50 probabilities"),
+        ));
+    }
+    Ok(qs)
 }
 
 fn count(func: Func, key: &str, v: &str, lo: usize, hi: usize) -> Result<usize, SqlError> {
@@ -234,29 +268,10 @@ pub(super) fn parse(func: Func, text: Option<&str>) -> Result<SeriesOptions, Sql
                 }
             }
             "quantiles" if matches!(func, Func::Forecast | Func::ForecastX) => {
-                let mut qs = Vec::new();
-                for p in v.split([',', ' ', ';']).filter(|s| !s.trim().is_empty()) {
-                    match p.trim().parse::<f64>() {
-                        Ok(q) if q > 0.0 && q < 1.0 => {
-                            if !qs.iter().any(|x: &f64| (x - q).abs() < 1e-12) {
-                                qs.push(q)
-                            }
-                        }
-                        _ => {
-                            return Err(bad(
-                                func,
-                                format!(
-                                    "option quantiles must be probabilities strictly between 0 \
-                                     and 1 (e.g. quantiles=0.9,0.99), got '{p}'"
-                                ),
-                            ));
-                        }
-                    }
-                }
-                if qs.len() > 50 {
-                    return Err(bad(func, "option quantiles takes at most 50 probabilities"));
-                }
-                o.quantiles = qs;
+                o.quantiles = probabilities(func, "quantiles", &v)?;
+            }
+            "cumulative_quantiles" if matches!(func, Func::Forecast | Func::ForecastX) => {
+                o.cumulative_quantiles = probabilities(func, "cumulative_quantiles", &v)?;
             }
             "intervals" if lv == "none" && matches!(func, Func::Forecast | Func::ForecastX) => {
                 o.no_intervals = true;

@@ -1,7 +1,8 @@
 //! Result types of the forecast family and their Arrow builders.
 //!
 //! - `forecast`/`forecast_x`: `LIST<STRUCT<ds, yhat, yhat_lo_80, yhat_hi_80, yhat_lo_95,
-//!   yhat_hi_95, model, quantiles LIST<STRUCT<p, value>>>>`, one item per forecast period.
+//!   yhat_hi_95, model, quantiles LIST<STRUCT<p, value>>, cumulative_quantiles
+//!   LIST<STRUCT<p, value>>>>`, one item per forecast period.
 //! - `forecast_backtest`: `STRUCT<model, demand_class, folds, n, mae, rmse, mape, smape, mase,
 //!   rmsse, wape, bias, me, coverage_80, coverage_95, pool STRUCT<...>>`; `pool` holds the sums
 //!   that `forecast_backtest_pooled` adds up across series.
@@ -54,6 +55,14 @@ pub(super) fn forecast_item_fields(ds: &DataType) -> Fields {
             ))),
             true,
         ),
+        Field::new(
+            "cumulative_quantiles",
+            DataType::List(Arc::new(Field::new_list_field(
+                DataType::Struct(quantile_item_fields()),
+                true,
+            ))),
+            true,
+        ),
     ])
 }
 
@@ -78,6 +87,29 @@ pub(super) struct ForecastOut {
     pub model: String,
     /// `(p, value per period)`.
     pub quantiles: Vec<(f64, Vec<f64>)>,
+    /// `(p, cumulative value through each period)`.
+    pub cumulative: Vec<(f64, Vec<f64>)>,
+}
+
+/// A `LIST<STRUCT<p, value>>` column from the flat probabilities, values and per-item offsets.
+fn quantile_list(p: Vec<f64>, v: Vec<f64>, offsets: Vec<i32>) -> ListArray {
+    let st = StructArray::new(
+        quantile_item_fields(),
+        vec![
+            Arc::new(Float64Array::from(p)),
+            Arc::new(Float64Array::from(v)),
+        ],
+        None,
+    );
+    ListArray::new(
+        Arc::new(Field::new_list_field(
+            DataType::Struct(quantile_item_fields()),
+            true,
+        )),
+        OffsetBuffer::new(offsets.into()),
+        Arc::new(st),
+        None,
+    )
 }
 
 /// The forecasts of several groups (None = NULL) as one `LIST<STRUCT>` array.
@@ -95,6 +127,9 @@ pub(super) fn forecast_array(axis: &TimeAxis, groups: &[Option<ForecastOut>]) ->
     let (mut qp, mut qv) = (Vec::new(), Vec::new());
     let mut q_offsets = Vec::with_capacity(total + 1);
     q_offsets.push(0i32);
+    let (mut cp, mut cv) = (Vec::new(), Vec::new());
+    let mut c_offsets = Vec::with_capacity(total + 1);
+    c_offsets.push(0i32);
     let mut offsets = Vec::with_capacity(groups.len() + 1);
     offsets.push(0i32);
     let mut valid = Vec::with_capacity(groups.len());
@@ -126,28 +161,18 @@ pub(super) fn forecast_array(axis: &TimeAxis, groups: &[Option<ForecastOut>]) ->
                     qv.push(v[k]);
                 }
                 q_offsets.push(qp.len() as i32);
+                for (p, v) in &g.cumulative {
+                    cp.push(*p);
+                    cv.push(v[k]);
+                }
+                c_offsets.push(cp.len() as i32);
             }
         }
         valid.push(g.is_some());
         offsets.push(ds.len() as i32);
     }
-    let q_struct = StructArray::new(
-        quantile_item_fields(),
-        vec![
-            Arc::new(Float64Array::from(qp)),
-            Arc::new(Float64Array::from(qv)),
-        ],
-        None,
-    );
-    let q_list = ListArray::new(
-        Arc::new(Field::new_list_field(
-            DataType::Struct(quantile_item_fields()),
-            true,
-        )),
-        OffsetBuffer::new(q_offsets.into()),
-        Arc::new(q_struct),
-        None,
-    );
+    let q_list = quantile_list(qp, qv, q_offsets);
+    let c_list = quantile_list(cp, cv, c_offsets);
     let bound_nulls = any_unbounded.then(|| NullBuffer::from(bounded));
     let bound =
         |v: Vec<f64>| -> ArrayRef { Arc::new(Float64Array::new(v.into(), bound_nulls.clone())) };
@@ -162,6 +187,7 @@ pub(super) fn forecast_array(axis: &TimeAxis, groups: &[Option<ForecastOut>]) ->
             bound(hi95),
             Arc::new(StringArray::from(model)),
             Arc::new(q_list),
+            Arc::new(c_list),
         ],
         None,
     );

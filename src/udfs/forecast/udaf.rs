@@ -606,6 +606,18 @@ impl Config {
             .iter()
             .map(|&p| (p, f.quantile(p).unwrap_or_else(|| vec![f64::NAN; h])))
             .collect();
+        // NaN where the model has no cumulative errors (as quantiles without a source)
+        let cumulative = self
+            .opts
+            .cumulative_quantiles
+            .iter()
+            .map(|&p| {
+                let path = (1..=h)
+                    .map(|k| f.cumulative_quantile(k as f64, p).unwrap_or(f64::NAN))
+                    .collect();
+                (p, path)
+            })
+            .collect();
         Ok(Some(ForecastOut {
             ds: future_ds,
             mean: f.mean.clone(),
@@ -615,6 +627,7 @@ impl Config {
             hi95,
             model: model_name(&f),
             quantiles,
+            cumulative,
         }))
     }
 

@@ -46,6 +46,7 @@ mod round_order;
 mod rq_policy;
 mod safety_stock;
 mod safety_stock_fill_rate;
+mod safety_stock_from_cumulative;
 mod safety_stock_from_forecast;
 mod safety_stock_from_intervals;
 mod safety_stock_from_quantile;
@@ -71,6 +72,7 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         fill_rate_from_safety_stock::udf(),
         safety_stock_from_intervals::udf(),
         safety_stock_from_forecast::udf(),
+        safety_stock_from_cumulative::udf(),
         safety_stock_from_quantile::udf(),
         reorder_point::udf(),
         order_up_to_level::udf(),

@@ -27,7 +27,7 @@ use super::common::model_error;
 use crate::error::SqlError;
 use crate::models::forecast::{ForecastOptions, OPTION_KEYS, forecast};
 use crate::models::inventory::InventoryError;
-use crate::models::inventory::forecast_quantiles::Aggregation;
+use crate::models::inventory::forecast_quantiles::{Aggregation, cumulative_at};
 use crate::models::inventory::rolling::{ForecastPath, PlanRule, ReviewPlan, plan_reviews};
 use crate::udfs::docs::SECTION_INVENTORY;
 
@@ -64,9 +64,14 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
          review t a forecast is issued from the history before t only (rolling origin; the \
          model chosen afresh by the forecast options, default 'method=auto, season_length=7' as \
          demand_forecast_location) over the protection interval lead_time + review_period, and \
-         S_t = demand mean + Φ⁻¹(service_level)·σ, with σ² = Σσᵢ² from the forecast's 80 % \
-         intervals (σᵢ = interval width / 2.563) + d̄²·lead_time_std² — the rule \
-         inventory_position applies to today's forecast (safety_stock_from_intervals). Returns \
+         S_t = demand mean + safety stock − (case_pack − 1)/2 (at least the demand mean: \
+         orders are rounded up to whole cases, so the position after ordering averages half \
+         the rounding spread above S), the safety stock being the larger of \
+         Φ⁻¹(service_level)·σ with σ² = Σσᵢ² from the forecast's 80 % intervals (σᵢ = \
+         interval width / 2.563) + d̄²·lead_time_std², and the forecast's own service-level \
+         quantile of the interval's total demand (from its errors summed over the interval at \
+         in-sample origins; safety_stock_from_cumulative) minus the mean, with the lead-time \
+         term in quadrature — the rule inventory_position applies to today's forecast. Returns \
          a list of structs {ds (the review), order_up_to, demand_mean, demand_std, \
          safety_stock, model}, one per review with a forecast; feed it to policy_replay \
          (order_up_to per row) to replay the re-planned policy. NULL handling: a NULL ds skips \
@@ -121,7 +126,8 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .with_argument(
         "options",
         "Optional options text: aggregation (independent [default]: σ² = Σσᵢ², or \
-         correlated: σ = Σσᵢ, as for safety_stock_from_intervals) and the forecast's options as \
+         correlated: σ = Σσᵢ, as for safety_stock_from_intervals), case_pack (units per case \
+         the orders are rounded up to, > 0, default 1) and the forecast's options as \
          for forecast (method, season_length, max_history, intervals, ...; default \
          'method=auto, season_length=7').",
     )
@@ -324,11 +330,18 @@ fn period_value(a: &ArrayRef, i: usize) -> Option<f64> {
     }
 }
 
-/// Parses `key=value, key=value` options: `aggregation` (independent|correlated) and the
-/// forecast's own.
-fn parse_options(text: &str) -> Result<(ForecastOptions, Aggregation)> {
+/// The options of the planning rule itself (the rest are the forecast's).
+struct RuleOptions {
+    aggregation: Aggregation,
+    case_pack: f64,
+}
+
+/// Parses `key=value, key=value` options: `aggregation` (independent|correlated), `case_pack`
+/// (> 0) and the forecast's own.
+fn parse_options(text: &str) -> Result<(ForecastOptions, RuleOptions)> {
     let mut o = ForecastOptions::default();
     let mut aggregation = Aggregation::Independent;
+    let mut case_pack = 1.0;
     for piece in text.split(',') {
         let piece = piece.trim();
         if piece.is_empty() {
@@ -345,13 +358,33 @@ fn parse_options(text: &str) -> Result<(ForecastOptions, Aggregation)> {
             aggregation = Aggregation::from_name(v).map_err(|e| model_error(NAME, e))?;
             continue;
         }
+        if k.trim().eq_ignore_ascii_case("case_pack") {
+            case_pack = match v.trim().parse::<f64>() {
+                Ok(c) if c.is_finite() && c > 0.0 => c,
+                _ => {
+                    return Err(SqlError::invalid_argument(format!(
+                        "{NAME}: option case_pack must be a number above 0, got '{}'",
+                        v.trim()
+                    ))
+                    .with_hint("e.g. case_pack=12; 1 for items ordered by the unit")
+                    .into_df());
+                }
+            };
+            continue;
+        }
         o.set(k, v).map_err(|e| {
             SqlError::invalid_argument(format!("{NAME}: {e}"))
                 .with_hint(format!("valid keys: {OPTION_KEYS}"))
                 .into_df()
         })?;
     }
-    Ok((o, aggregation))
+    Ok((
+        o,
+        RuleOptions {
+            aggregation,
+            case_pack,
+        },
+    ))
 }
 
 impl RollingAccumulator {
@@ -432,7 +465,7 @@ impl RollingAccumulator {
         };
         let lead_time = periods("lead time", lead_time, 0.0)?;
         let review = periods("review period", review.round(), 1.0)? as usize;
-        let (opts, aggregation) =
+        let (opts, rule_options) =
             parse_options(self.options.as_deref().unwrap_or(DEFAULT_OPTIONS))?;
         // dense history from the first to the last period, NaN = censored or missing
         let first = self.days.iter().fold(f64::INFINITY, |a, &b| a.min(b)) as i64;
@@ -483,11 +516,22 @@ impl RollingAccumulator {
             lead_time,
             lead_time_std,
             review_period: review,
-            aggregation,
+            aggregation: rule_options.aggregation,
+            case_pack: rule_options.case_pack,
         };
+        let protection = rule.protection();
         let plans = plan_reviews(&y, &origins, &rule, |history, h| {
             let f = forecast(history, h, &[LEVEL], &opts, &[]).ok()?;
+            // the service-level quantile of the total through each whole period, read at L + R
+            // as inventory_position reads it (cumulative_quantiles → safety_stock_from_cumulative)
+            let path: Vec<f64> = (1..=h)
+                .map(|k| {
+                    f.cumulative_quantile(k as f64, service_level)
+                        .unwrap_or(f64::NAN)
+                })
+                .collect();
             Some(ForecastPath {
+                protection_quantile: cumulative_at(&path, protection),
                 lo: f.lower.first()?.clone(),
                 hi: f.upper.first()?.clone(),
                 mean: f.mean,
