@@ -154,12 +154,7 @@ fn kernel(i: &Inputs) -> Result<ArrayRef> {
         };
         let s = safety_stock_from_intervals(sl, m, lo, hi, level, periods, aggregation, lt_std)
             .map_err(|e| i.err(e))?;
-        out.f64(0, Some(s.mean + s.safety_stock));
-        out.f64(1, Some(s.safety_stock));
-        out.f64(2, Some(s.k));
-        out.f64(3, Some(s.mean));
-        out.f64(4, Some(s.std_dev));
-        out.end_row();
+        super::safety_stock_from_intervals::push_row(&mut out, &s);
     }
     Ok(out.finish())
 }

@@ -7,6 +7,7 @@ use datafusion::logical_expr::{Documentation, ScalarUDF};
 
 use super::common::{Inputs, InventoryUdf, OutKind, Param, StructOut, arg_doc, struct_type};
 use crate::models::inventory::forecast_quantiles::{Aggregation, safety_stock_from_intervals};
+use crate::models::inventory::safety_stock::SafetyStock;
 use crate::udfs::docs::SECTION_INVENTORY;
 
 const PARAMS: &[Param] = &[
@@ -115,14 +116,20 @@ fn kernel(i: &Inputs) -> Result<ArrayRef> {
         };
         let s = safety_stock_from_intervals(sl, means, lo, hi, level, periods, aggregation, lt_std)
             .map_err(|e| i.err(e))?;
-        out.f64(0, Some(s.mean + s.safety_stock));
-        out.f64(1, Some(s.safety_stock));
-        out.f64(2, Some(s.k));
-        out.f64(3, Some(s.mean));
-        out.f64(4, Some(s.std_dev));
-        out.end_row();
+        push_row(&mut out, &s);
     }
     Ok(out.finish())
+}
+
+/// Writes one safety-stock result as a row of the [`FIELDS`] struct (shared with
+/// safety_stock_from_forecast and safety_stock_from_cumulative).
+pub(super) fn push_row(out: &mut StructOut, s: &SafetyStock) {
+    out.f64(0, Some(s.mean + s.safety_stock));
+    out.f64(1, Some(s.safety_stock));
+    out.f64(2, Some(s.k));
+    out.f64(3, Some(s.mean));
+    out.f64(4, Some(s.std_dev));
+    out.end_row();
 }
 
 pub fn udf() -> ScalarUDF {
