@@ -253,20 +253,28 @@ mod tests {
         })
     }
 
+    /// 10, 12, 10, 12, ... (60 periods): mean 11.
+    fn alternating() -> Vec<f64> {
+        (0..60)
+            .map(|i| if i % 2 == 0 { 10.0 } else { 12.0 })
+            .collect()
+    }
+
+    /// 95 %, L = 3 known, weekly reviews, single units.
+    const WEEKLY_95: PlanRule = PlanRule {
+        service_level: 0.95,
+        lead_time: 3.0,
+        lead_time_std: 0.0,
+        review_period: 7,
+        aggregation: Aggregation::Independent,
+        case_pack: 1.0,
+    };
+
     #[test]
     fn plan_matches_the_textbook_formula() {
         // constant history 10, 12, 10, 12 ...: mean 11, sd of the window; L = 3, R = 7
-        let y: Vec<f64> = (0..60)
-            .map(|i| if i % 2 == 0 { 10.0 } else { 12.0 })
-            .collect();
-        let rule = PlanRule {
-            service_level: 0.95,
-            lead_time: 3.0,
-            lead_time_std: 0.0,
-            review_period: 7,
-            aggregation: Aggregation::Independent,
-            case_pack: 1.0,
-        };
+        let y = alternating();
+        let rule = WEEKLY_95;
         let plans = plan_reviews(&y, &[30, 37], &rule, window_forecast).unwrap();
         assert_eq!(plans.len(), 2);
         let sd = (28.0f64 / 27.0).sqrt(); // 14 values 1 below and 14 1 above the mean
@@ -423,17 +431,7 @@ mod tests {
     /// never when it asks for less; a case pack lowers S by half its rounding spread.
     #[test]
     fn the_larger_safety_stock_and_the_case_pack_allowance() {
-        let y: Vec<f64> = (0..60)
-            .map(|i| if i % 2 == 0 { 10.0 } else { 12.0 })
-            .collect();
-        let rule = PlanRule {
-            service_level: 0.95,
-            lead_time: 3.0,
-            lead_time_std: 0.0,
-            review_period: 7,
-            aggregation: Aggregation::Independent,
-            case_pack: 1.0,
-        };
+        let (y, rule) = (alternating(), WEEKLY_95);
         let with_q = |q: Option<f64>| {
             move |h: &[f64], k: usize| {
                 window_forecast(h, k).map(|p| ForecastPath {

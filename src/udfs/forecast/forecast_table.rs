@@ -306,8 +306,12 @@ impl Source {
 
 /// `yhat_q95`, `yhat_q97_5` for p = 0.95, 0.975.
 fn quantile_column(p: f64) -> String {
-    let s = format!("{}", (p * 100.0 * 1e6).round() / 1e6);
-    format!("yhat_q{}", s.replace('.', "_"))
+    format!("yhat_q{}", percent_suffix(p))
+}
+
+/// `95`, `97_5` for p = 0.95, 0.975: the column-name form of a probability.
+fn percent_suffix(p: f64) -> String {
+    format!("{}", (p * 100.0 * 1e6).round() / 1e6).replace('.', "_")
 }
 
 #[derive(Debug)]
@@ -355,9 +359,7 @@ impl TableFunctionImpl for ForecastTable {
         // the cumulative quantiles are listed in the order of the option
         for (i, p) in cumulative.into_iter().enumerate() {
             let item = array_element(get_field(fc(), "cumulative_quantiles"), lit(i as i64 + 1));
-            out.push(
-                get_field(item, "value").alias(quantile_column(p).replace("yhat_q", "yhat_cum_q")),
-            );
+            out.push(get_field(item, "value").alias(format!("yhat_cum_q{}", percent_suffix(p))));
         }
         let plan = plan.project(out)?.build()?;
         Ok(Arc::new(ViewTable::new(plan, Some(src.definition))))
